@@ -1,0 +1,2 @@
+// The edge build's default backend: WebCrypto, no `node:crypto` import.
+export { webBackend as defaultBackend } from './web';

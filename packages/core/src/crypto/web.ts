@@ -1,0 +1,47 @@
+import { KEY_PREFIX, SERVICE } from '../signing/constants';
+import type { CryptoBackend, SigningKey } from './types';
+
+const encoder = new TextEncoder();
+const HMAC = { name: 'HMAC', hash: 'SHA-256' } as const;
+
+function subtle(): SubtleCrypto {
+  const c = (globalThis as { crypto?: Crypto }).crypto;
+  if (!c?.subtle) {
+    throw new Error('@aura/core: WebCrypto (globalThis.crypto.subtle) is not available here');
+  }
+  return c.subtle;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+function toHex(buffer: ArrayBuffer): string {
+  const bytes = new Uint8Array(buffer);
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!];
+  return out;
+}
+
+function bytesOf(data: string | Uint8Array): Uint8Array<ArrayBuffer> {
+  return (typeof data === 'string' ? encoder.encode(data) : data) as Uint8Array<ArrayBuffer>;
+}
+
+async function hmacRaw(key: Uint8Array<ArrayBuffer> | ArrayBuffer, data: string): Promise<ArrayBuffer> {
+  const k = await subtle().importKey('raw', key, HMAC, false, ['sign']);
+  return subtle().sign('HMAC', k, encoder.encode(data));
+}
+
+export const webBackend: CryptoBackend = {
+  name: 'webcrypto',
+  async sha256Hex(data) {
+    return toHex(await subtle().digest('SHA-256', bytesOf(data)));
+  },
+  async deriveSigningKey(appSecret, date) {
+    const dateKey = await hmacRaw(encoder.encode(KEY_PREFIX + appSecret), date);
+    const signingKey = await hmacRaw(dateKey, SERVICE);
+    return (await subtle().importKey('raw', signingKey, HMAC, false, ['sign'])) as SigningKey;
+  },
+  async hmacHex(key, data) {
+    return toHex(await subtle().sign('HMAC', key as CryptoKey, encoder.encode(data)));
+  },
+  randomUUID: () => (globalThis as { crypto: Crypto }).crypto.randomUUID(),
+};

@@ -1,0 +1,388 @@
+import { defaultBackend } from '../crypto/default';
+import type { CryptoBackend } from '../crypto/types';
+import { AuraError } from '../errors';
+import { canonicalPath, canonicalQuery, encodeQueryMap, normalizeHeaderValue, wireQuery } from './canonical';
+import { ALGORITHM, EMPTY_SHA256, MAX_TIMESTAMP, SERVICE } from './constants';
+import { utcDate } from './date';
+import { formatAuthorization } from './authorization';
+import { signingKeyFor } from './signing-key-cache';
+
+export interface SigningCredentials {
+  appId: string;
+  appSecret: string;
+}
+
+export type QueryValue = string | number | boolean;
+
+export interface SignableRequest {
+  method: string;
+  /** A path (`/auth/exchange`, joined to `baseUrl`) or an absolute `http(s)://` URL. */
+  url: string;
+  baseUrl?: string;
+  headers?: Record<string, string>;
+  /** Extra query parameters, appended to the URL's own. */
+  query?: Record<string, QueryValue>;
+  /**
+   * A string (sent as UTF-8), bytes, or any JSON value (sent as its `JSON.stringify`).
+   * `undefined` and `null` mean no body.
+   */
+  body?: unknown;
+}
+
+export interface SignOptions {
+  /** Unix time in whole seconds; defaults to now. */
+  timestamp?: number | string;
+  /** Defaults to a fresh UUID v4. */
+  nonce?: string;
+}
+
+export interface SignedRequest {
+  /** The URL to send: exactly the path and query that were signed. Relative when no origin was given. */
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  /** Exactly the bytes that were hashed; send these, not the original body. */
+  body?: string | Uint8Array;
+}
+
+export interface SignatureExplanation {
+  canonicalRequest: string;
+  stringToSign: string;
+  signedHeaders: string;
+  payloadHash: string;
+  credentialScope: string;
+  signature: string;
+}
+
+interface Computed extends SignatureExplanation {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string | Uint8Array | undefined;
+}
+
+const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// CR, LF and NUL would split or truncate the header on the wire; beyond U+00FF is not a byte.
+const BAD_HEADER_VALUE = /[\r\n\0]|[^\x00-\xff]/;
+const NONCE = /^[\x21-\x7e]{1,128}$/;
+const TIMESTAMP = /^(?:0|[1-9][0-9]{0,11})$/;
+const APP_ID = /^[\x21-\x7e]+$/;
+const ABSOLUTE = /^https?:\/\//i;
+const OTHER_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+interface Origin {
+  /** `scheme://host[:port]`, as a WHATWG URL serialises it. */
+  origin: string;
+  /** What `fetch` sends as `Host`. */
+  host: string;
+  /** A base URL's path without its trailing `/`; empty for an absolute URL's origin. */
+  basePath: string;
+}
+
+// Parsing a URL is the costliest step of signing; origins and base URLs repeat, so each is
+// parsed once (bounded, oldest dropped first).
+const ORIGIN_CACHE_MAX = 256;
+const originCache = new Map<string, Origin>();
+
+function parseOrigin(input: string, what: 'url' | 'baseUrl'): Origin {
+  const cached = originCache.get(input);
+  if (cached !== undefined) return cached;
+  let parsed: URL;
+  try {
+    parsed = new URL(input);
+  } catch (cause) {
+    throw new AuraError('invalid_url', `${what} "${input}" is not a valid URL`, { cause });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new AuraError('invalid_url', `${what} must use http or https (got "${parsed.protocol}")`);
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new AuraError('invalid_url', `${what} must not carry credentials (user:password@)`);
+  }
+  if (what === 'baseUrl' && (parsed.search !== '' || parsed.hash !== '')) {
+    throw new AuraError('invalid_url', `baseUrl "${input}" must not have a query or fragment`);
+  }
+  const basePath = what === 'baseUrl' ? parsed.pathname.replace(/\/+$/, '') : '';
+  const origin: Origin = { origin: parsed.origin, host: parsed.host, basePath };
+  if (originCache.size >= ORIGIN_CACHE_MAX) originCache.delete(originCache.keys().next().value!);
+  originCache.set(input, origin);
+  return origin;
+}
+
+function checkTimestamp(timestamp: number | string | undefined): string {
+  if (timestamp === undefined) return String(Math.floor(Date.now() / 1000));
+  const text = typeof timestamp === 'number' ? String(timestamp) : timestamp;
+  if (
+    (typeof timestamp === 'number' && !Number.isSafeInteger(timestamp)) ||
+    !TIMESTAMP.test(text) ||
+    Number(text) > MAX_TIMESTAMP
+  ) {
+    throw new AuraError(
+      'invalid_timestamp',
+      `timestamp must be whole Unix seconds between 0 and ${MAX_TIMESTAMP} (got ${JSON.stringify(timestamp)}; milliseconds?)`,
+    );
+  }
+  return text;
+}
+
+function toBody(body: unknown): string | Uint8Array | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  const name = (body as object).constructor?.name;
+  if (
+    (typeof Blob !== 'undefined' && body instanceof Blob) ||
+    (typeof ReadableStream !== 'undefined' && body instanceof ReadableStream) ||
+    (typeof FormData !== 'undefined' && body instanceof FormData) ||
+    body instanceof URLSearchParams
+  ) {
+    throw new AuraError(
+      'invalid_body',
+      `a ${name} body cannot be signed; pass a string, bytes or a JSON value`,
+    );
+  }
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(body);
+  } catch (cause) {
+    throw new AuraError('invalid_body', `body cannot be serialised as JSON: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  if (json === undefined) {
+    throw new AuraError('invalid_body', `a ${typeof body} body cannot be serialised as JSON`);
+  }
+  return json;
+}
+
+async function compute(
+  backend: CryptoBackend,
+  credentials: SigningCredentials,
+  request: SignableRequest,
+  options: SignOptions | undefined,
+): Promise<Computed> {
+  const { appId, appSecret } = credentials ?? ({} as SigningCredentials);
+  if (typeof appId !== 'string' || !APP_ID.test(appId) || appId.includes(',') || appId.includes('/')) {
+    throw new AuraError(
+      'invalid_credentials',
+      'appId must be a non-empty string of visible ASCII without "," or "/"',
+    );
+  }
+  if (typeof appSecret !== 'string' || appSecret === '') {
+    throw new AuraError('invalid_credentials', 'appSecret must be a non-empty string');
+  }
+
+  const rawMethod = request?.method;
+  if (typeof rawMethod !== 'string' || !METHOD.test(rawMethod)) {
+    throw new AuraError('invalid_method', `method must be an HTTP method token (got ${JSON.stringify(rawMethod)})`);
+  }
+  const method = rawMethod.toUpperCase();
+
+  const timestamp = checkTimestamp(options?.timestamp);
+  const nonce = options?.nonce ?? backend.randomUUID();
+  if (typeof nonce !== 'string' || !NONCE.test(nonce)) {
+    throw new AuraError('invalid_nonce', 'nonce must be 1 to 128 visible ASCII characters');
+  }
+
+  // --- Target: origin, path, query (PROTOCOL.md steps 5 and 6). ---
+  let target = request.url;
+  if (typeof target !== 'string') {
+    throw new AuraError('invalid_url', `url must be a string (got ${typeof target})`);
+  }
+  if (CONTROL.test(target)) {
+    throw new AuraError('invalid_url', 'url must not contain control characters');
+  }
+  // A fragment never goes on the wire.
+  const hashAt = target.indexOf('#');
+  if (hashAt !== -1) target = target.slice(0, hashAt);
+
+  let origin: Origin | undefined;
+  let rawPath: string;
+  let rawQuery: string;
+  const queryAt = target.indexOf('?');
+  const beforeQuery = queryAt === -1 ? target : target.slice(0, queryAt);
+  rawQuery = queryAt === -1 ? '' : target.slice(queryAt + 1);
+  if (ABSOLUTE.test(beforeQuery)) {
+    const pathAt = beforeQuery.indexOf('/', beforeQuery.indexOf('//') + 2);
+    origin = parseOrigin(pathAt === -1 ? beforeQuery : beforeQuery.slice(0, pathAt), 'url');
+    rawPath = pathAt === -1 ? '/' : beforeQuery.slice(pathAt);
+  } else if (OTHER_SCHEME.test(beforeQuery)) {
+    throw new AuraError('invalid_url', `url must be a path or an http(s) URL (got "${target}")`);
+  } else if (request.baseUrl !== undefined && request.baseUrl !== '') {
+    if (typeof request.baseUrl !== 'string' || !ABSOLUTE.test(request.baseUrl)) {
+      throw new AuraError('invalid_url', `baseUrl must be an absolute http(s) URL (got ${JSON.stringify(request.baseUrl)})`);
+    }
+    origin = parseOrigin(request.baseUrl, 'baseUrl');
+    rawPath =
+      beforeQuery.startsWith('/') ? origin.basePath + beforeQuery : `${origin.basePath}/${beforeQuery}`;
+  } else {
+    rawPath = beforeQuery;
+  }
+  const path = canonicalPath(rawPath, { refuseEncodedDots: true });
+
+  const ownQuery = wireQuery(rawQuery);
+  const extraPieces = request.query === undefined ? [] : encodeQueryMap(request.query);
+  const sentQuery =
+    extraPieces.length === 0
+      ? ownQuery
+      : ownQuery === ''
+        ? extraPieces.join('&')
+        : `${ownQuery}&${extraPieces.join('&')}`;
+  const queryPieces = ownQuery === '' ? extraPieces : ownQuery.split('&').concat(extraPieces);
+  const query = canonicalQuery(queryPieces);
+
+  // --- Headers (PROTOCOL.md steps 2 to 4). ---
+  const headers: Record<string, string> = {};
+  let host: string | undefined;
+  let contentType: string | undefined;
+  const seen = new Set<string>();
+  const given = request.headers;
+  if (given !== undefined) {
+    for (const name in given) {
+      if (!Object.hasOwn(given, name)) continue;
+      const value = given[name];
+      if (value === undefined) continue;
+      if (!HEADER_NAME.test(name)) {
+        throw new AuraError('invalid_header', `"${name}" is not a valid header name`);
+      }
+      if (typeof value !== 'string') {
+        throw new AuraError('invalid_header', `header ${name} must be a string (got ${typeof value})`);
+      }
+      if (BAD_HEADER_VALUE.test(value)) {
+        throw new AuraError(
+          'invalid_header',
+          `header ${name} holds a line break, NUL or a character beyond U+00FF`,
+        );
+      }
+      const lower = name.toLowerCase();
+      if (seen.has(lower)) {
+        throw new AuraError('invalid_header', `header ${name} is given twice (names are case-insensitive)`);
+      }
+      seen.add(lower);
+      if (lower === 'host') host = value;
+      else if (lower === 'content-type') contentType = value;
+      else if (lower === 'authorization' || lower.startsWith('x-aura-')) {
+        throw new AuraError(
+          'invalid_header',
+          `header ${name} is set by the signer; pass timestamp and nonce as options, and no Authorization`,
+        );
+      }
+      headers[name] = value;
+    }
+  }
+
+  if (host === undefined) {
+    if (origin === undefined) {
+      throw new AuraError(
+        'missing_host',
+        'no Host header and no origin to derive it from: give an absolute url, a baseUrl or a Host header',
+      );
+    }
+    host = origin.host;
+    headers.Host = host;
+  }
+  const hostValue = normalizeHeaderValue(host);
+  if (hostValue === '') throw new AuraError('missing_host', 'the Host header is empty');
+
+  const body = toBody(request.body);
+  if (
+    contentType === undefined &&
+    body !== undefined &&
+    (method === 'POST' || method === 'PUT' || method === 'PATCH')
+  ) {
+    contentType = 'application/json';
+    headers['Content-Type'] = contentType;
+  }
+  headers['X-Aura-Timestamp'] = timestamp;
+  headers['X-Aura-Nonce'] = nonce;
+
+  const contentTypeValue = contentType === undefined ? '' : normalizeHeaderValue(contentType);
+  // The four possible signed headers already sort as content-type < host < x-aura-*.
+  const signedHeaders =
+    contentTypeValue === ''
+      ? 'host;x-aura-nonce;x-aura-timestamp'
+      : 'content-type;host;x-aura-nonce;x-aura-timestamp';
+  const canonicalHeaders = `${contentTypeValue === '' ? '' : `content-type:${contentTypeValue}\n`}host:${hostValue}\nx-aura-nonce:${nonce}\nx-aura-timestamp:${timestamp}\n`;
+
+  const payloadHash =
+    body === undefined || body.length === 0 ? EMPTY_SHA256 : await backend.sha256Hex(body);
+  const canonicalRequest = `${method}\n${path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
+
+  const date = utcDate(Number(timestamp));
+  const credentialScope = `${appId}/${date}/${SERVICE}`;
+  const [requestHash, signingKey] = await Promise.all([
+    backend.sha256Hex(canonicalRequest),
+    signingKeyFor(backend, appSecret, date),
+  ]);
+  const stringToSign = `${ALGORITHM}\n${timestamp}\n${credentialScope}\n${requestHash}`;
+  const signature = await backend.hmacHex(signingKey, stringToSign);
+  headers.Authorization = formatAuthorization({ appId, signedHeaders, signature });
+
+  const pathAndQuery = sentQuery === '' ? path : `${path}?${sentQuery}`;
+  return {
+    url: origin === undefined ? pathAndQuery : origin.origin + pathAndQuery,
+    method,
+    headers,
+    body,
+    canonicalRequest,
+    stringToSign,
+    signedHeaders,
+    payloadHash,
+    credentialScope,
+    signature,
+  };
+}
+
+/** Signs with a given crypto backend; `signRequest` is this with the package's default backend. */
+export async function signRequestWith(
+  backend: CryptoBackend,
+  credentials: SigningCredentials,
+  request: SignableRequest,
+  options?: SignOptions,
+): Promise<SignedRequest> {
+  const c = await compute(backend, credentials, request, options);
+  const signed: SignedRequest = { url: c.url, method: c.method, headers: c.headers };
+  if (c.body !== undefined) signed.body = c.body;
+  return signed;
+}
+
+export async function explainSignatureWith(
+  backend: CryptoBackend,
+  credentials: SigningCredentials,
+  request: SignableRequest,
+  options?: SignOptions,
+): Promise<SignatureExplanation> {
+  const c = await compute(backend, credentials, request, options);
+  return {
+    canonicalRequest: c.canonicalRequest,
+    stringToSign: c.stringToSign,
+    signedHeaders: c.signedHeaders,
+    payloadHash: c.payloadHash,
+    credentialScope: c.credentialScope,
+    signature: c.signature,
+  };
+}
+
+/**
+ * Signs a request with AURA-HMAC-SHA256 (PROTOCOL.md). Returns the URL, headers and exact body
+ * bytes to send; send them as they are.
+ */
+export function signRequest(
+  credentials: SigningCredentials,
+  request: SignableRequest,
+  options?: SignOptions,
+): Promise<SignedRequest> {
+  return signRequestWith(defaultBackend, credentials, request, options);
+}
+
+/** Every intermediate value of a signature, for debugging a mismatch against a server. */
+export function explainSignature(
+  credentials: SigningCredentials,
+  request: SignableRequest,
+  options?: SignOptions,
+): Promise<SignatureExplanation> {
+  return explainSignatureWith(defaultBackend, credentials, request, options);
+}
