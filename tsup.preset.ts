@@ -19,6 +19,8 @@ export function auraPreset(options: { entry: Record<string, string>; web?: boole
     splitting: false,
     treeshake: true,
     outDir: 'dist',
+    // Deno resolves Node built-ins only with the `node:` prefix.
+    removeNodeProtocol: false,
   };
   const builds: Options[] = [{ ...base, clean: true }];
   if (options.web) {

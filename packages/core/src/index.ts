@@ -1,43 +1,40 @@
-export { AuraError, isAuraError } from './errors';
+export { defaultBackend as cryptoBackend } from './crypto/default';
+export type { CryptoBackend, SigningKey } from './crypto/types';
 export type { AuraErrorCode, AuraErrorOptions } from './errors';
-
-export {
-  signRequest,
-  explainSignature,
-  signRequestWith,
-  explainSignatureWith,
-} from './signing/sign';
-export type {
-  SigningCredentials,
-  SignableRequest,
-  SignOptions,
-  SignedRequest,
-  SignatureExplanation,
-  QueryValue,
-} from './signing/sign';
-export { verifyRequest, verifyRequestWith } from './signing/verify';
-export type {
-  VerifiableRequest,
-  VerifyOptions,
-  VerifyResult,
-  VerifyFailure,
-  VerifyFailureCode,
-  SecretLookup,
-} from './signing/verify';
-export { parseAuthorization, formatAuthorization } from './signing/authorization';
-export type { AuthorizationParts, AuthorizationParseResult } from './signing/authorization';
+export { AuraError, isAuraError } from './errors';
+export type { MemoryNonceStoreOptions, NonceStore } from './replay/nonce-store';
+export { MemoryNonceStore } from './replay/nonce-store';
+export type { AuthorizationParseResult, AuthorizationParts } from './signing/authorization';
+export { formatAuthorization, parseAuthorization } from './signing/authorization';
 export { canonicalPath, canonicalQuery, normalizeHeaderValue } from './signing/canonical';
 export {
   ALGORITHM,
-  SERVICE,
   ALWAYS_SIGNED,
   DEFAULT_SKEW_SECONDS,
-  MAX_AUTHORIZATION_LENGTH,
   EMPTY_SHA256,
+  MAX_AUTHORIZATION_LENGTH,
+  SERVICE,
 } from './signing/constants';
-
-export { MemoryNonceStore } from './replay/nonce-store';
-export type { NonceStore, MemoryNonceStoreOptions } from './replay/nonce-store';
-
-export { defaultBackend as cryptoBackend } from './crypto/default';
-export type { CryptoBackend, SigningKey } from './crypto/types';
+export type {
+  QueryValue,
+  SignableRequest,
+  SignatureExplanation,
+  SignedRequest,
+  SigningCredentials,
+  SignOptions,
+} from './signing/sign';
+export {
+  explainSignature,
+  explainSignatureWith,
+  signRequest,
+  signRequestWith,
+} from './signing/sign';
+export type {
+  SecretLookup,
+  VerifiableRequest,
+  VerifyFailure,
+  VerifyFailureCode,
+  VerifyOptions,
+  VerifyResult,
+} from './signing/verify';
+export { verifyRequest, verifyRequestWith } from './signing/verify';

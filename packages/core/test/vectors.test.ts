@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explainSignatureWith, signRequestWith, type SignableRequest } from '../src/signing/sign';
+import { explainSignatureWith, type SignableRequest, signRequestWith } from '../src/signing/sign';
 import { backends } from './backends';
 import publicVectors from './fixtures/public-vectors.json';
 
@@ -112,9 +112,9 @@ describe.each(backends)('public vectors with %s', (_, backend) => {
 
     const signed = await signRequestWith(backend, v.credentials, v.request, options);
     expect(signed.headers.Authorization).toBe(v.expected.authorization);
-    expect(signed.headers['Content-Type'] === 'application/json' && !hasContentType(v.request.headers)).toBe(
-      v.expected.addedContentType,
-    );
+    expect(
+      signed.headers['Content-Type'] === 'application/json' && !hasContentType(v.request.headers),
+    ).toBe(v.expected.addedContentType);
     if (v.expected.host !== undefined) expect(signed.headers.Host).toBe(v.expected.host);
   });
 });

@@ -1,5 +1,11 @@
+// Type-only: erased from the build, so the edge bundle has no node:crypto import.
+import type { webcrypto } from 'node:crypto';
 import { KEY_PREFIX, SERVICE } from '../signing/constants';
 import type { CryptoBackend, SigningKey } from './types';
+
+type Crypto = webcrypto.Crypto;
+type SubtleCrypto = webcrypto.SubtleCrypto;
+type CryptoKey = webcrypto.CryptoKey;
 
 const encoder = new TextEncoder();
 const HMAC = { name: 'HMAC', hash: 'SHA-256' } as const;
@@ -25,7 +31,10 @@ function bytesOf(data: string | Uint8Array): Uint8Array<ArrayBuffer> {
   return (typeof data === 'string' ? encoder.encode(data) : data) as Uint8Array<ArrayBuffer>;
 }
 
-async function hmacRaw(key: Uint8Array<ArrayBuffer> | ArrayBuffer, data: string): Promise<ArrayBuffer> {
+async function hmacRaw(
+  key: Uint8Array<ArrayBuffer> | ArrayBuffer,
+  data: string,
+): Promise<ArrayBuffer> {
   const k = await subtle().importKey('raw', key, HMAC, false, ['sign']);
   return subtle().sign('HMAC', k, encoder.encode(data));
 }

@@ -30,7 +30,8 @@ function fail(
 }
 
 function describeSignature(value: string): string {
-  if (value.length !== 64) return `Signature must be 64 hex digits (got ${value.length} characters)`;
+  if (value.length !== 64)
+    return `Signature must be 64 hex digits (got ${value.length} characters)`;
   if (/^[0-9a-fA-F]+$/.test(value)) return 'Signature must be lowercase hex';
   return 'Signature must be hex digits only';
 }
@@ -45,7 +46,10 @@ export function parseAuthorization(header: unknown): AuthorizationParseResult {
   }
   // Checked first so that an oversized header costs nothing more than its length.
   if (header.length > MAX_AUTHORIZATION_LENGTH) {
-    return fail('authorization_too_long', `Authorization header is longer than ${MAX_AUTHORIZATION_LENGTH} characters`);
+    return fail(
+      'authorization_too_long',
+      `Authorization header is longer than ${MAX_AUTHORIZATION_LENGTH} characters`,
+    );
   }
   const space = header.indexOf(' ');
   const scheme = space === -1 ? header : header.slice(0, space);
@@ -55,7 +59,8 @@ export function parseAuthorization(header: unknown): AuthorizationParseResult {
       `Authorization scheme must be ${ALGORITHM} (got "${scheme.slice(0, 32)}")`,
     );
   }
-  if (space === -1) return fail('malformed_authorization', 'Authorization header has no attributes');
+  if (space === -1)
+    return fail('malformed_authorization', 'Authorization header has no attributes');
 
   const found: Partial<Record<(typeof ATTRIBUTES)[number], string>> = {};
   for (const rawPart of header.slice(space + 1).split(',')) {
@@ -65,14 +70,20 @@ export function parseAuthorization(header: unknown): AuthorizationParseResult {
     if (!(ATTRIBUTES as readonly string[]).includes(name)) {
       return fail(
         'malformed_authorization',
-        name === '' ? 'Authorization has an empty attribute' : `Authorization has an unknown attribute "${name.slice(0, 32)}"`,
+        name === ''
+          ? 'Authorization has an empty attribute'
+          : `Authorization has an unknown attribute "${name.slice(0, 32)}"`,
       );
     }
     const key = name as (typeof ATTRIBUTES)[number];
     if (found[key] !== undefined) {
-      return fail('malformed_authorization', `Authorization attribute ${key} is given more than once`);
+      return fail(
+        'malformed_authorization',
+        `Authorization attribute ${key} is given more than once`,
+      );
     }
-    if (eq === -1) return fail('malformed_authorization', `Authorization attribute ${key} has no value`);
+    if (eq === -1)
+      return fail('malformed_authorization', `Authorization attribute ${key} has no value`);
     found[key] = part.slice(eq + 1);
   }
   for (const key of ATTRIBUTES) {
@@ -84,19 +95,26 @@ export function parseAuthorization(header: unknown): AuthorizationParseResult {
   const signedHeadersText = found.SignedHeaders!;
   const signature = found.Signature!;
   if (!CREDENTIAL.test(appId)) {
-    return fail('malformed_authorization', 'Credential must be an app id of visible ASCII without "," or "/"');
+    return fail(
+      'malformed_authorization',
+      'Credential must be an app id of visible ASCII without "," or "/"',
+    );
   }
   const signedHeaders = signedHeadersText.split(';');
   for (let i = 0; i < signedHeaders.length; i++) {
     const name = signedHeaders[i]!;
     if (!HEADER_NAME.test(name)) {
-      return fail('malformed_authorization', 'SignedHeaders must be lowercase header names joined by ";"');
+      return fail(
+        'malformed_authorization',
+        'SignedHeaders must be lowercase header names joined by ";"',
+      );
     }
     if (i > 0 && signedHeaders[i - 1]! >= name) {
       return fail('malformed_authorization', 'SignedHeaders must be sorted and without repeats');
     }
   }
-  if (!SIGNATURE.test(signature)) return fail('malformed_authorization', describeSignature(signature));
+  if (!SIGNATURE.test(signature))
+    return fail('malformed_authorization', describeSignature(signature));
   return { ok: true, appId, signedHeaders, signature };
 }
 

@@ -7,6 +7,8 @@ import { AuraError } from '../errors';
 
 // Characters `encodeURIComponent` leaves alone: such a segment is already canonical.
 const UNRESERVED_SEGMENT = /^[A-Za-z0-9\-_.!~*'()]*$/;
+// A path that is already canonical: non-empty unreserved segments, none of them `.` or `..`.
+const CANONICAL_PATH = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9\-_.!~*'()]+)+\/?$/;
 const BAD_PERCENT = /%(?![0-9A-Fa-f]{2})/;
 
 export interface CanonicalPathOptions {
@@ -55,6 +57,7 @@ function canonicalSegment(segment: string, options: CanonicalPathOptions | undef
  */
 export function canonicalPath(path: string, options?: CanonicalPathOptions): string {
   if (path === '' || path === '/') return '/';
+  if (CANONICAL_PATH.test(path)) return path;
   const segments = path.split('/');
   const out: string[] = [];
   for (const segment of segments) {
@@ -100,7 +103,9 @@ export function encodeQueryMap(query: Record<string, string | number | boolean>)
     try {
       pieces.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
     } catch (cause) {
-      throw new AuraError('invalid_url', `query parameter "${key}" is not valid Unicode`, { cause });
+      throw new AuraError('invalid_url', `query parameter "${key}" is not valid Unicode`, {
+        cause,
+      });
     }
   }
   return pieces;

@@ -1,10 +1,16 @@
 import { defaultBackend } from '../crypto/default';
-import type { CryptoBackend } from '../crypto/types';
+import type { CryptoBackend, MaybePromise } from '../crypto/types';
 import { AuraError } from '../errors';
-import { canonicalPath, canonicalQuery, encodeQueryMap, normalizeHeaderValue, wireQuery } from './canonical';
+import { formatAuthorization } from './authorization';
+import {
+  canonicalPath,
+  canonicalQuery,
+  encodeQueryMap,
+  normalizeHeaderValue,
+  wireQuery,
+} from './canonical';
 import { ALGORITHM, EMPTY_SHA256, MAX_TIMESTAMP, SERVICE } from './constants';
 import { utcDate } from './date';
-import { formatAuthorization } from './authorization';
 import { signingKeyFor } from './signing-key-cache';
 
 export interface SigningCredentials {
@@ -19,7 +25,8 @@ export interface SignableRequest {
   /** A path (`/auth/exchange`, joined to `baseUrl`) or an absolute `http(s)://` URL. */
   url: string;
   baseUrl?: string;
-  headers?: Record<string, string>;
+  /** `undefined` values are skipped, as if the header were not given. */
+  headers?: Record<string, string | undefined>;
   /** Extra query parameters, appended to the URL's own. */
   query?: Record<string, QueryValue>;
   /**
@@ -131,7 +138,8 @@ function toBody(body: unknown): string | Uint8Array | undefined {
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string' || body instanceof Uint8Array) return body;
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
-  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  if (ArrayBuffer.isView(body))
+    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   const name = (body as object).constructor?.name;
   if (
     (typeof Blob !== 'undefined' && body instanceof Blob) ||
@@ -148,9 +156,13 @@ function toBody(body: unknown): string | Uint8Array | undefined {
   try {
     json = JSON.stringify(body);
   } catch (cause) {
-    throw new AuraError('invalid_body', `body cannot be serialised as JSON: ${(cause as Error).message}`, {
-      cause,
-    });
+    throw new AuraError(
+      'invalid_body',
+      `body cannot be serialised as JSON: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
   }
   if (json === undefined) {
     throw new AuraError('invalid_body', `a ${typeof body} body cannot be serialised as JSON`);
@@ -165,7 +177,12 @@ async function compute(
   options: SignOptions | undefined,
 ): Promise<Computed> {
   const { appId, appSecret } = credentials ?? ({} as SigningCredentials);
-  if (typeof appId !== 'string' || !APP_ID.test(appId) || appId.includes(',') || appId.includes('/')) {
+  if (
+    typeof appId !== 'string' ||
+    !APP_ID.test(appId) ||
+    appId.includes(',') ||
+    appId.includes('/')
+  ) {
     throw new AuraError(
       'invalid_credentials',
       'appId must be a non-empty string of visible ASCII without "," or "/"',
@@ -177,7 +194,10 @@ async function compute(
 
   const rawMethod = request?.method;
   if (typeof rawMethod !== 'string' || !METHOD.test(rawMethod)) {
-    throw new AuraError('invalid_method', `method must be an HTTP method token (got ${JSON.stringify(rawMethod)})`);
+    throw new AuraError(
+      'invalid_method',
+      `method must be an HTTP method token (got ${JSON.stringify(rawMethod)})`,
+    );
   }
   const method = rawMethod.toUpperCase();
 
@@ -201,10 +221,9 @@ async function compute(
 
   let origin: Origin | undefined;
   let rawPath: string;
-  let rawQuery: string;
   const queryAt = target.indexOf('?');
   const beforeQuery = queryAt === -1 ? target : target.slice(0, queryAt);
-  rawQuery = queryAt === -1 ? '' : target.slice(queryAt + 1);
+  const rawQuery = queryAt === -1 ? '' : target.slice(queryAt + 1);
   if (ABSOLUTE.test(beforeQuery)) {
     const pathAt = beforeQuery.indexOf('/', beforeQuery.indexOf('//') + 2);
     origin = parseOrigin(pathAt === -1 ? beforeQuery : beforeQuery.slice(0, pathAt), 'url');
@@ -213,11 +232,15 @@ async function compute(
     throw new AuraError('invalid_url', `url must be a path or an http(s) URL (got "${target}")`);
   } else if (request.baseUrl !== undefined && request.baseUrl !== '') {
     if (typeof request.baseUrl !== 'string' || !ABSOLUTE.test(request.baseUrl)) {
-      throw new AuraError('invalid_url', `baseUrl must be an absolute http(s) URL (got ${JSON.stringify(request.baseUrl)})`);
+      throw new AuraError(
+        'invalid_url',
+        `baseUrl must be an absolute http(s) URL (got ${JSON.stringify(request.baseUrl)})`,
+      );
     }
     origin = parseOrigin(request.baseUrl, 'baseUrl');
-    rawPath =
-      beforeQuery.startsWith('/') ? origin.basePath + beforeQuery : `${origin.basePath}/${beforeQuery}`;
+    rawPath = beforeQuery.startsWith('/')
+      ? origin.basePath + beforeQuery
+      : `${origin.basePath}/${beforeQuery}`;
   } else {
     rawPath = beforeQuery;
   }
@@ -249,7 +272,10 @@ async function compute(
         throw new AuraError('invalid_header', `"${name}" is not a valid header name`);
       }
       if (typeof value !== 'string') {
-        throw new AuraError('invalid_header', `header ${name} must be a string (got ${typeof value})`);
+        throw new AuraError(
+          'invalid_header',
+          `header ${name} must be a string (got ${typeof value})`,
+        );
       }
       if (BAD_HEADER_VALUE.test(value)) {
         throw new AuraError(
@@ -259,7 +285,10 @@ async function compute(
       }
       const lower = name.toLowerCase();
       if (seen.has(lower)) {
-        throw new AuraError('invalid_header', `header ${name} is given twice (names are case-insensitive)`);
+        throw new AuraError(
+          'invalid_header',
+          `header ${name} is given twice (names are case-insensitive)`,
+        );
       }
       seen.add(lower);
       if (lower === 'host') host = value;
@@ -307,18 +336,22 @@ async function compute(
       : 'content-type;host;x-aura-nonce;x-aura-timestamp';
   const canonicalHeaders = `${contentTypeValue === '' ? '' : `content-type:${contentTypeValue}\n`}host:${hostValue}\nx-aura-nonce:${nonce}\nx-aura-timestamp:${timestamp}\n`;
 
-  const payloadHash =
-    body === undefined || body.length === 0 ? EMPTY_SHA256 : await backend.sha256Hex(body);
+  let payloadHash: MaybePromise<string> =
+    body === undefined || body.length === 0 ? EMPTY_SHA256 : backend.sha256Hex(body);
+  if (typeof payloadHash !== 'string') payloadHash = await payloadHash;
   const canonicalRequest = `${method}\n${path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
 
   const date = utcDate(Number(timestamp));
   const credentialScope = `${appId}/${date}/${SERVICE}`;
-  const [requestHash, signingKey] = await Promise.all([
-    backend.sha256Hex(canonicalRequest),
-    signingKeyFor(backend, appSecret, date),
-  ]);
+  // With node:crypto every step below is synchronous; awaiting only real promises keeps the
+  // hot path free of needless microtasks.
+  let requestHash = backend.sha256Hex(canonicalRequest);
+  let signingKey = signingKeyFor(backend, appSecret, date);
+  if (typeof requestHash !== 'string') requestHash = await requestHash;
+  if (signingKey instanceof Promise) signingKey = await signingKey;
   const stringToSign = `${ALGORITHM}\n${timestamp}\n${credentialScope}\n${requestHash}`;
-  const signature = await backend.hmacHex(signingKey, stringToSign);
+  let signature = backend.hmacHex(signingKey, stringToSign);
+  if (typeof signature !== 'string') signature = await signature;
   headers.Authorization = formatAuthorization({ appId, signedHeaders, signature });
 
   const pathAndQuery = sentQuery === '' ? path : `${path}?${sentQuery}`;

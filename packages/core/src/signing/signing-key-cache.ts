@@ -1,18 +1,19 @@
-import type { CryptoBackend, SigningKey } from '../crypto/types';
+import type { CryptoBackend, MaybePromise, SigningKey } from '../crypto/types';
 
 /**
  * Signing keys depend only on (secret, date), so each is derived once a day instead of twice
- * per request. Promises are cached so that concurrent first calls share one derivation. The
- * cache is bounded: a verifier facing many app ids keeps at most `MAX_KEYS` of them.
+ * per request. A pending derivation is cached as its promise, so concurrent first calls share
+ * it, and replaced by the key once known. Bounded: a verifier facing many app ids keeps at most
+ * `MAX_KEYS`, dropping the oldest first.
  */
 const MAX_KEYS = 512;
-const caches = new WeakMap<CryptoBackend, Map<string, Promise<SigningKey>>>();
+const caches = new WeakMap<CryptoBackend, Map<string, MaybePromise<SigningKey>>>();
 
 export function signingKeyFor(
   backend: CryptoBackend,
   appSecret: string,
   date: string,
-): Promise<SigningKey> {
+): MaybePromise<SigningKey> {
   let cache = caches.get(backend);
   if (cache === undefined) {
     cache = new Map();
@@ -22,9 +23,17 @@ export function signingKeyFor(
   const cacheKey = date + appSecret;
   const cached = cache.get(cacheKey);
   if (cached !== undefined) return cached;
-  const derived = backend.deriveSigningKey(appSecret, date);
   if (cache.size >= MAX_KEYS) cache.delete(cache.keys().next().value!);
+  const derived = backend.deriveSigningKey(appSecret, date);
   cache.set(cacheKey, derived);
-  derived.catch(() => cache.delete(cacheKey));
+  if (derived instanceof Promise) {
+    const map = cache;
+    derived.then(
+      (key) => {
+        if (map.get(cacheKey) === derived) map.set(cacheKey, key);
+      },
+      () => map.delete(cacheKey),
+    );
+  }
   return derived;
 }

@@ -1,5 +1,5 @@
 import { defaultBackend } from '../crypto/default';
-import type { CryptoBackend } from '../crypto/types';
+import type { CryptoBackend, MaybePromise } from '../crypto/types';
 import { isAuraError } from '../errors';
 import { MemoryNonceStore, type NonceStore } from '../replay/nonce-store';
 import { parseAuthorization } from './authorization';
@@ -65,6 +65,12 @@ const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
 const DECOY_SECRET = 'aura-verifier-decoy-secret';
 
 let sharedNonceStore: MemoryNonceStore | undefined;
+
+/** One in-memory store per process for verifiers given none, so replay protection is never off. */
+function defaultNonceStore(): MemoryNonceStore {
+  if (sharedNonceStore === undefined) sharedNonceStore = new MemoryNonceStore();
+  return sharedNonceStore;
+}
 
 function failure(status: number, code: VerifyFailureCode, message: string): VerifyFailure {
   return { ok: false, status, code, message };
@@ -142,7 +148,10 @@ async function verify(
 
   // Duplicates of the headers that decide the outcome are ambiguous: which one was signed?
   for (const [name, values] of headers) {
-    if (values.length > 1 && (name === 'authorization' || name === 'host' || name.startsWith('x-aura-'))) {
+    if (
+      values.length > 1 &&
+      (name === 'authorization' || name === 'host' || name.startsWith('x-aura-'))
+    ) {
       return failure(400, 'duplicate_header', `header ${name} appears more than once`);
     }
   }
@@ -176,7 +185,11 @@ async function verify(
     const values = headers.get(name);
     const value = values === undefined ? '' : normalizeHeaderValue(values.join(','));
     if (value === '') {
-      return failure(401, 'signed_header_missing', `signed header ${name} is absent from the request`);
+      return failure(
+        401,
+        'signed_header_missing',
+        `signed header ${name} is absent from the request`,
+      );
     }
     signedValues.set(name, value);
     canonicalHeaders += `${name}:${value}\n`;
@@ -184,7 +197,11 @@ async function verify(
 
   const timestamp = signedValues.get('x-aura-timestamp')!;
   if (!TIMESTAMP.test(timestamp)) {
-    return failure(401, 'invalid_timestamp', 'X-Aura-Timestamp must be whole Unix seconds as plain digits');
+    return failure(
+      401,
+      'invalid_timestamp',
+      'X-Aura-Timestamp must be whole Unix seconds as plain digits',
+    );
   }
   const skew = options.skewSeconds ?? DEFAULT_SKEW_SECONDS;
   const nowMs = (options.now ?? Date.now)();
@@ -205,7 +222,11 @@ async function verify(
   if (options.hosts !== undefined) {
     const host = signedValues.get('host')!.toLowerCase();
     if (!options.hosts.some((allowed) => allowed.toLowerCase() === host)) {
-      return failure(401, 'host_not_allowed', `the signed Host "${host.slice(0, 255)}" is not served here`);
+      return failure(
+        401,
+        'host_not_allowed',
+        `the signed Host "${host.slice(0, 255)}" is not served here`,
+      );
     }
   }
 
@@ -220,14 +241,19 @@ async function verify(
   try {
     path = canonicalPath(queryAt === -1 ? target : target.slice(0, queryAt));
   } catch (error) {
-    return failure(400, 'invalid_path', isAuraError(error) ? error.message : 'request path is invalid');
+    return failure(
+      400,
+      'invalid_path',
+      isAuraError(error) ? error.message : 'request path is invalid',
+    );
   }
   const rawQuery = queryAt === -1 ? '' : target.slice(queryAt + 1);
   const query = rawQuery === '' ? '' : canonicalQuery(rawQuery.split('&'));
 
   const body = request.body;
-  const payloadHash =
-    body === undefined || body.length === 0 ? EMPTY_SHA256 : await backend.sha256Hex(body);
+  let payloadHash: MaybePromise<string> =
+    body === undefined || body.length === 0 ? EMPTY_SHA256 : backend.sha256Hex(body);
+  if (typeof payloadHash !== 'string') payloadHash = await payloadHash;
   const method = String(request.method).toUpperCase();
   const canonicalRequest = `${method}\n${path}\n${query}\n${canonicalHeaders}\n${parsed.signedHeaders.join(';')}\n${payloadHash}`;
 
@@ -239,10 +265,8 @@ async function verify(
   }
 
   const date = utcDate(Number(timestamp));
-  const [requestHash, key] = await Promise.all([
-    backend.sha256Hex(canonicalRequest),
-    signingKeyFor(backend, secret ?? DECOY_SECRET, date),
-  ]);
+  const requestHash = await backend.sha256Hex(canonicalRequest);
+  const key = await signingKeyFor(backend, secret ?? DECOY_SECRET, date);
   const stringToSign = `${ALGORITHM}\n${timestamp}\n${parsed.appId}/${date}/${SERVICE}\n${requestHash}`;
   const expected = await backend.hmacHex(key, stringToSign);
   const matches = timingSafeEqualHex(expected, parsed.signature);
@@ -253,12 +277,16 @@ async function verify(
   }
 
   // Claimed only now, so that a forged request cannot use up a genuine client's nonce.
-  const store = options.nonceStore ?? (sharedNonceStore ??= new MemoryNonceStore());
+  const store = options.nonceStore ?? defaultNonceStore();
   let fresh: boolean;
   try {
     fresh = await store.claim(parsed.appId, nonce, Math.max(2 * skew, 1) * 1000);
   } catch {
-    return failure(503, 'nonce_store_unavailable', 'the nonce store could not be reached; try again');
+    return failure(
+      503,
+      'nonce_store_unavailable',
+      'the nonce store could not be reached; try again',
+    );
   }
   if (fresh !== true) return failure(401, 'replayed_nonce', 'this nonce was already used');
   return { ok: true, appId: parsed.appId };
@@ -268,6 +296,9 @@ async function verify(
  * Verifies an inbound AURA-HMAC-SHA256 request, failing closed. Never throws: every failure is
  * `{ ok: false, status, code, message }`, and no message holds a secret or the expected signature.
  */
-export function verifyRequest(request: VerifiableRequest, options: VerifyOptions): Promise<VerifyResult> {
+export function verifyRequest(
+  request: VerifiableRequest,
+  options: VerifyOptions,
+): Promise<VerifyResult> {
   return verifyRequestWith(defaultBackend, request, options);
 }
