@@ -19,7 +19,9 @@ async function check(core, label, expectedBackend) {
   );
   if (!result.ok) throw new Error(`${label}: verify refused: ${result.code}`);
   if (core.cryptoBackend.name !== expectedBackend) {
-    throw new Error(`${label}: expected the ${expectedBackend} backend, got ${core.cryptoBackend.name}`);
+    throw new Error(
+      `${label}: expected the ${expectedBackend} backend, got ${core.cryptoBackend.name}`,
+    );
   }
   let caught;
   try {

@@ -36,6 +36,13 @@ export class MemoryNonceStore implements NonceStore {
   }
 
   claim(appId: string, nonce: string, ttlMs: number): boolean {
+    // A NaN or non-positive TTL would forget the nonce at once, i.e. allow its replay.
+    if (typeof ttlMs !== 'number' || !(ttlMs > 0) || !Number.isFinite(ttlMs)) {
+      throw new AuraError(
+        'configuration',
+        `nonce TTL must be a positive number of ms (got ${ttlMs})`,
+      );
+    }
     const now = this.#now();
     let held = this.#apps.get(appId);
     if (held === undefined) {

@@ -144,6 +144,17 @@ async function verify(
   request: VerifiableRequest,
   options: VerifyOptions,
 ): Promise<VerifyResult> {
+  // A NaN skew would disable the window check and make nonces expire at once (replays pass);
+  // Infinity would do the first and keep nonces forever. Misconfiguration fails closed.
+  const skew = options.skewSeconds ?? DEFAULT_SKEW_SECONDS;
+  if (typeof skew !== 'number' || !Number.isFinite(skew) || skew < 0) {
+    return failure(
+      500,
+      'verifier_error',
+      'skewSeconds must be a finite number of seconds, 0 or more',
+    );
+  }
+
   const headers = collectHeaders(request.headers);
 
   // Duplicates of the headers that decide the outcome are ambiguous: which one was signed?
@@ -196,15 +207,25 @@ async function verify(
   }
 
   const timestamp = signedValues.get('x-aura-timestamp')!;
-  if (!TIMESTAMP.test(timestamp)) {
+  // Tested on the value as received too, not only the normalised one: " 1" normalises to "1",
+  // but DESIGN.md asks for a plain integer, and fail-closed means the raw value must be one.
+  const rawTimestamp = headers.get('x-aura-timestamp')?.[0] ?? '';
+  if (!TIMESTAMP.test(timestamp) || rawTimestamp !== timestamp) {
     return failure(
       401,
       'invalid_timestamp',
       'X-Aura-Timestamp must be whole Unix seconds as plain digits',
     );
   }
-  const skew = options.skewSeconds ?? DEFAULT_SKEW_SECONDS;
   const nowMs = (options.now ?? Date.now)();
+  // A clock answering NaN would make both window comparisons false, i.e. let every timestamp in.
+  if (typeof nowMs !== 'number' || !Number.isFinite(nowMs)) {
+    return failure(
+      500,
+      'verifier_error',
+      'the verifier clock (now) did not answer a finite number',
+    );
+  }
   const drift = Number(timestamp) - Math.floor(nowMs / 1000);
   if (drift > skew || drift < -skew) {
     return failure(
@@ -280,7 +301,10 @@ async function verify(
   const store = options.nonceStore ?? defaultNonceStore();
   let fresh: boolean;
   try {
-    fresh = await store.claim(parsed.appId, nonce, Math.max(2 * skew, 1) * 1000);
+    // A timestamp is accepted while floor(now / 1000) is within ±skew of it: a window of
+    // 2 × skew + 1 whole seconds. Held only 2 × skew, a nonce first seen at the window's first
+    // millisecond expired a second before the window closed, and could be replayed in it.
+    fresh = await store.claim(parsed.appId, nonce, (2 * skew + 1) * 1000);
   } catch {
     return failure(
       503,
