@@ -28,18 +28,24 @@ export type AuraErrorCode =
   | 'api'
   | 'auth'
   | 'reauth_budget_exhausted'
-  | 'invalid_response';
+  | 'invalid_response'
+  // A call's own arguments (an upload id, a ttl, a header the client sets itself).
+  | 'invalid_argument';
 
 export interface AuraErrorOptions {
   cause?: unknown;
   status?: number;
   details?: Record<string, unknown>;
+  /** Seconds to wait before trying again, when known (a 429's `Retry-After`, a closed budget). */
+  retryAfter?: number;
 }
 
 export class AuraError extends Error {
   readonly code: AuraErrorCode;
   readonly status: number | undefined;
   readonly details: Record<string, unknown> | undefined;
+  /** Seconds to wait before trying again, when known. */
+  readonly retryAfter: number | undefined;
   readonly [BRAND] = true;
 
   constructor(code: AuraErrorCode, message: string, options: AuraErrorOptions = {}) {
@@ -48,6 +54,7 @@ export class AuraError extends Error {
     this.code = code;
     this.status = options.status;
     this.details = options.details;
+    this.retryAfter = options.retryAfter;
   }
 
   toJSON(): { name: string; code: AuraErrorCode; message: string; status?: number } {
@@ -60,11 +67,52 @@ export class AuraError extends Error {
   }
 }
 
+export interface AuraApiErrorOptions extends AuraErrorOptions {
+  status: number;
+  /** The parsed JSON body, or the raw text when it was not JSON. */
+  body: unknown;
+  /** Aura's own error code (`{ "error": { "code" } }`), e.g. `timestamp_out_of_window`. */
+  apiCode?: string;
+  /** Laravel validation errors (`422 { "errors": { "field": ["…"] } }`). */
+  errors?: Record<string, string[]>;
+  method: string;
+  /** The endpoint path under the API root, without the query. */
+  path: string;
+}
+
+/**
+ * A non-2xx answer from Aura: code `auth` for 401 and 403, `api` for every other status. Read
+ * its fields after `isAuraError(e, 'api')` or `isAuraError(e, 'auth')`, which narrow to this type.
+ */
+export class AuraApiError extends AuraError {
+  declare readonly status: number;
+  readonly body: unknown;
+  readonly apiCode: string | undefined;
+  readonly errors: Record<string, string[]> | undefined;
+  readonly method: string;
+  readonly path: string;
+
+  constructor(code: 'api' | 'auth', message: string, options: AuraApiErrorOptions) {
+    super(code, message, options);
+    this.name = 'AuraApiError';
+    this.body = options.body;
+    this.apiCode = options.apiCode;
+    this.errors = options.errors;
+    this.method = options.method;
+    this.path = options.path;
+  }
+}
+
+/** What `isAuraError(e, code)` narrows to: an `AuraApiError` for `api` and `auth`. */
+export type AuraErrorFor<C extends AuraErrorCode> = [C] extends ['api' | 'auth']
+  ? AuraApiError & { code: C }
+  : AuraError & { code: C };
+
 /** True when `error` is an `AuraError` (from any copy of this package), optionally of `code`. */
 export function isAuraError<C extends AuraErrorCode>(
   error: unknown,
   code?: C,
-): error is AuraError & { code: C } {
+): error is AuraErrorFor<C> {
   if (typeof error !== 'object' || error === null) return false;
   if ((error as { [BRAND]?: unknown })[BRAND] !== true) return false;
   return code === undefined || (error as AuraError).code === code;

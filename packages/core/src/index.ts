@@ -1,7 +1,37 @@
+export { normalizeBaseUrl } from './client/base-url';
+export {
+  AuraClient,
+  DEFAULT_REAUTH_BUDGET,
+  DEFAULT_SCOPES,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_TOKEN_TTL,
+  MAX_TOKEN_TTL,
+} from './client/client';
+export type { RetryOptions } from './client/transport';
+export type {
+  AuraClientOptions,
+  AuraScope,
+  CallOptions,
+  CancelUploadOptions,
+  ExchangedToken,
+  ExchangeOptions,
+  InitUploadOptions,
+  InitUploadResult,
+  ManageResult,
+  QueryParams,
+  RequestOptions,
+  SubmitOptions,
+  UploadErrorOptions,
+  UploaderConfig,
+  UploadStepOptions,
+  WithdrawOptions,
+} from './client/types';
+export type { AuraEnv, AuraEnvConfig } from './config';
+export { AURA_ENV_VARIABLES, auraConfigFromEnv } from './config';
 export { defaultBackend as cryptoBackend } from './crypto/default';
 export type { CryptoBackend, SigningKey } from './crypto/types';
-export type { AuraErrorCode, AuraErrorOptions } from './errors';
-export { AuraError, isAuraError } from './errors';
+export type { AuraApiErrorOptions, AuraErrorCode, AuraErrorFor, AuraErrorOptions } from './errors';
+export { AuraApiError, AuraError, isAuraError } from './errors';
 export type { MemoryNonceStoreOptions, NonceStore } from './replay/nonce-store';
 export { MemoryNonceStore } from './replay/nonce-store';
 export type { AuthorizationParseResult, AuthorizationParts } from './signing/authorization';
@@ -38,3 +68,12 @@ export type {
   VerifyResult,
 } from './signing/verify';
 export { verifyRequest, verifyRequestWith } from './signing/verify';
+export type { MemoryReauthStoreOptions, ReauthDecision, ReauthStore } from './tokens/reauth';
+export { MemoryReauthStore } from './tokens/reauth';
+export type {
+  MemoryTokenStoreOptions,
+  StoredToken,
+  TokenOrLock,
+  TokenStore,
+} from './tokens/store';
+export { MemoryTokenStore } from './tokens/store';

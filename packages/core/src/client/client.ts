@@ -1,0 +1,544 @@
+import { type AuraEnv, auraConfigFromEnv } from '../config';
+import { AuraError } from '../errors';
+import { signRequest } from '../signing/sign';
+import { TokenCache } from '../tokens/cache';
+import { MemoryReauthStore } from '../tokens/reauth';
+import { MemoryTokenStore, type StoredToken } from '../tokens/store';
+import { normalizeBaseUrl } from './base-url';
+import { apiError, normalizeExchange, parseBody } from './response';
+import { type Outgoing, type SendContext, Transport } from './transport';
+import type {
+  AuraClientOptions,
+  CallOptions,
+  CancelUploadOptions,
+  ExchangedToken,
+  ExchangeOptions,
+  InitUploadOptions,
+  InitUploadResult,
+  ManageResult,
+  QueryParams,
+  RequestOptions,
+  SubmitOptions,
+  UploadErrorOptions,
+  UploaderConfig,
+  UploadStepOptions,
+  WithdrawOptions,
+} from './types';
+
+export const DEFAULT_TOKEN_TTL = 3600;
+export const MAX_TOKEN_TTL = 86_400;
+export const DEFAULT_SCOPES: readonly string[] = [
+  'upload:init',
+  'upload:manage',
+  'integration:read',
+];
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_REAUTH_BUDGET = { max: 4, windowMs: 600_000 } as const;
+
+const SCOPE = /^[\x21-\x7e]+$/;
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:|^\/\//;
+const APP_ID = /^[\x21-\x7e]+$/;
+const RECENT_TOKENS = 8;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function positiveInteger(value: unknown, max = Number.MAX_SAFE_INTEGER): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= max;
+}
+
+function argument(message: string): AuraError {
+  return new AuraError('invalid_argument', message);
+}
+
+function requireId(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw argument(`${name} must be a non-empty string`);
+  }
+  return value;
+}
+
+/** Case-insensitive merge, later layers winning; `undefined` values are skipped. */
+function mergeHeaders(
+  ...layers: Array<Record<string, string | undefined> | undefined>
+): Record<string, string> {
+  const merged = new Map<string, [string, string]>();
+  for (const layer of layers) {
+    if (layer === undefined) continue;
+    for (const [name, value] of Object.entries(layer)) {
+      if (value !== undefined) merged.set(name.toLowerCase(), [name, value]);
+    }
+  }
+  return Object.fromEntries(merged.values());
+}
+
+function checkCallerHeaders(headers: Record<string, string | undefined> | undefined): void {
+  if (headers === undefined) return;
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    if (lower === 'authorization' || lower.startsWith('x-aura-')) {
+      throw argument(`header ${name} is set by the client itself; leave it out`);
+    }
+  }
+}
+
+function encodeQuery(query: QueryParams | undefined): string {
+  if (query === undefined) return '';
+  const pieces: string[] = [];
+  for (const [name, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    pieces.push(`${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`);
+  }
+  return pieces.join('&');
+}
+
+function definedQuery(
+  query: QueryParams | undefined,
+): Record<string, string | number | boolean> | undefined {
+  if (query === undefined) return undefined;
+  const out: Record<string, string | number | boolean> = {};
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) out[name] = value;
+  return out;
+}
+
+function toBody(body: unknown): string | Uint8Array | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  const json = JSON.stringify(body);
+  if (json === undefined) throw argument(`a ${typeof body} body cannot be sent as JSON`);
+  return json;
+}
+
+function checkScopes(scopes: unknown, name: string): string[] {
+  if (
+    !Array.isArray(scopes) ||
+    scopes.length === 0 ||
+    !scopes.every((s) => typeof s === 'string' && SCOPE.test(s))
+  ) {
+    throw argument(`${name} must be a non-empty list of scope names, e.g. ['upload:init']`);
+  }
+  return [...new Set(scopes as string[])];
+}
+
+/**
+ * The Aura API client (AURA_API.md) on the platform `fetch`: the HMAC exchange, a cached
+ * single-flight upload token with refresh ahead and a bounded re-auth budget, the uploader and
+ * manage calls, and `request()` for any other endpoint.
+ */
+export class AuraClient {
+  /** The normalised API root, e.g. `https://aura.example.com/api`. */
+  readonly baseUrl: string;
+  readonly appId: string;
+  readonly tokenTtl: number;
+  readonly defaultScopes: readonly string[];
+  readonly timeoutMs: number;
+  readonly #appSecret: string;
+  readonly #apiKey: string;
+  readonly #defaultHeaders: Record<string, string>;
+  readonly #transport: Transport;
+  readonly #cache: TokenCache;
+  readonly #recentTokens: string[] = [];
+
+  constructor(options: AuraClientOptions) {
+    const o = options ?? ({} as AuraClientOptions);
+    const problems: string[] = [];
+    let baseUrl = '';
+    try {
+      baseUrl = normalizeBaseUrl(o.baseUrl);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+    if (typeof o.appId !== 'string' || !APP_ID.test(o.appId) || /[,/]/.test(o.appId)) {
+      problems.push('appId must be a non-empty string of visible ASCII without "," or "/"');
+    }
+    if (typeof o.appSecret !== 'string' || o.appSecret === '') {
+      problems.push('appSecret must be a non-empty string');
+    }
+    if (typeof o.apiKey !== 'string' || o.apiKey === '' || /[\r\n\0]/.test(o.apiKey)) {
+      problems.push('apiKey must be a non-empty string on one line');
+    }
+    const tokenTtl = o.tokenTtl ?? DEFAULT_TOKEN_TTL;
+    if (!positiveInteger(tokenTtl, MAX_TOKEN_TTL)) {
+      problems.push(`tokenTtl must be whole seconds from 1 to ${MAX_TOKEN_TTL}`);
+    }
+    let scopes: string[] = [...DEFAULT_SCOPES];
+    if (o.defaultScopes !== undefined) {
+      try {
+        scopes = checkScopes(o.defaultScopes, 'defaultScopes');
+      } catch (error) {
+        problems.push((error as Error).message);
+      }
+    }
+    const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!positiveInteger(timeoutMs)) problems.push('timeoutMs must be a positive whole number');
+    const budget = o.reauthBudget ?? DEFAULT_REAUTH_BUDGET;
+    if (
+      !Number.isSafeInteger(budget?.max) ||
+      budget.max < 0 ||
+      !positiveInteger(budget?.windowMs)
+    ) {
+      problems.push(
+        'reauthBudget must be { max: a whole number ≥ 0, windowMs: a positive whole number }',
+      );
+    }
+    const fetchImpl = o.fetch ?? globalThis.fetch;
+    if (typeof fetchImpl !== 'function') {
+      problems.push('no fetch: this runtime has no global fetch; pass the fetch option');
+    }
+    const retry = {
+      attempts: o.retry?.attempts ?? 3,
+      baseDelayMs: o.retry?.baseDelayMs ?? 250,
+      maxDelayMs: o.retry?.maxDelayMs ?? 5_000,
+      maxRetryAfterMs: o.retry?.maxRetryAfterMs ?? 30_000,
+    };
+    if (!positiveInteger(retry.attempts)) problems.push('retry.attempts must be at least 1');
+    for (const name of ['baseDelayMs', 'maxDelayMs', 'maxRetryAfterMs'] as const) {
+      if (!Number.isFinite(retry[name]) || retry[name] < 0) {
+        problems.push(`retry.${name} must be a number ≥ 0`);
+      }
+    }
+    try {
+      checkCallerHeaders(o.defaultHeaders);
+    } catch (error) {
+      problems.push(`defaultHeaders: ${(error as Error).message}`);
+    }
+    if (problems.length > 0) {
+      throw new AuraError(
+        'configuration',
+        `AuraClient options are invalid:\n  - ${problems.join('\n  - ')}`,
+        { details: { problems } },
+      );
+    }
+
+    this.baseUrl = baseUrl;
+    this.appId = o.appId;
+    this.tokenTtl = tokenTtl;
+    this.defaultScopes = Object.freeze(scopes);
+    this.timeoutMs = timeoutMs;
+    this.#appSecret = o.appSecret;
+    this.#apiKey = o.apiKey;
+    this.#defaultHeaders = mergeHeaders(o.defaultHeaders);
+    this.#transport = new Transport({
+      fetch: fetchImpl,
+      timeoutMs,
+      retry,
+      secrets: () => [this.#appSecret, this.#apiKey, ...this.#recentTokens],
+    });
+    const cacheScopes = [...scopes].sort().join(' ');
+    this.#cache = new TokenCache({
+      store: o.tokenStore ?? new MemoryTokenStore(),
+      reauthStore: o.reauthStore ?? new MemoryReauthStore(),
+      key: `${baseUrl} ${this.appId} ${cacheScopes} ${tokenTtl}`,
+      budgetKey: `${baseUrl} ${this.appId}`,
+      budget: { max: budget.max, windowMs: budget.windowMs },
+      lockMs: timeoutMs + 5_000,
+      exchange: () => this.#exchange({}),
+      ...(o.onRefreshError === undefined ? {} : { onRefreshError: o.onRefreshError }),
+    });
+  }
+
+  /**
+   * A client from the `AURA_*` variables (AURA_API.md): throws one `configuration` error naming
+   * every missing or invalid variable. `overrides` adds what the environment cannot hold
+   * (`fetch`, stores, `defaultHeaders`).
+   */
+  static fromEnv(env?: AuraEnv, overrides: Partial<AuraClientOptions> = {}): AuraClient {
+    return new AuraClient({ ...auraConfigFromEnv(env), ...overrides });
+  }
+
+  /**
+   * Exchanges the app credentials (HMAC-signed) for a new upload token. Not cached: use it to
+   * mint tokens for browsers; the client's own calls use `getAccessToken()`.
+   */
+  async exchangeToken(options: ExchangeOptions = {}): Promise<ExchangedToken> {
+    const token = await this.#exchange(options);
+    return {
+      token: token.token,
+      expiresAt: new Date(token.expiresAt),
+      scopes: token.scopes,
+      ...(token.maxUses === undefined ? {} : { maxUses: token.maxUses }),
+    };
+  }
+
+  /**
+   * The cached upload token (default ttl and scopes), exchanged once for all concurrent callers
+   * and refreshed ahead of its expiry. Each call counts as one use against `max_uses`.
+   */
+  async getAccessToken(): Promise<string> {
+    return (await this.#cache.get()).token;
+  }
+
+  /** `POST /uploader/manage/submit`. */
+  async submit(options: SubmitOptions): Promise<ManageResult> {
+    const uploadId = requireId(options?.uploadId, 'uploadId');
+    const body: Record<string, unknown> = { upload_id: uploadId };
+    if (options.metadata !== undefined) body.metadata = options.metadata;
+    const path = '/uploader/manage/submit';
+    return this.#manageResult(await this.#post(path, body, options), uploadId, path);
+  }
+
+  /** `POST /uploader/manage/withdraw`. */
+  async withdraw(options: WithdrawOptions): Promise<ManageResult> {
+    const uploadId = requireId(options?.uploadId, 'uploadId');
+    const body: Record<string, unknown> = { upload_id: uploadId };
+    if (options.reason !== undefined) body.reason = options.reason;
+    const path = '/uploader/manage/withdraw';
+    return this.#manageResult(await this.#post(path, body, options), uploadId, path);
+  }
+
+  /** `GET /uploader/config`: where the browser uploads to. */
+  async getUploaderConfig(options: CallOptions = {}): Promise<UploaderConfig> {
+    const path = '/uploader/config';
+    const config = await this.request('GET', path, { signal: options.signal });
+    if (!isRecord(config) || !isRecord(config.lift) || typeof config.lift.endpoint !== 'string') {
+      throw this.#invalid(path, 'has no lift.endpoint');
+    }
+    return config as UploaderConfig;
+  }
+
+  /** `POST /uploader/upload/init`; `studies` is sent as given. */
+  async initUpload(options: InitUploadOptions): Promise<InitUploadResult> {
+    const body: Record<string, unknown> = {
+      upload_id: requireId(options?.uploadId, 'uploadId'),
+      studies: options.studies,
+      mode: options.mode ?? 'bulk',
+    };
+    if (!isRecord(options.studies)) throw argument('studies must be an object keyed by study UID');
+    if (options.source !== undefined) body.source = options.source;
+    if (options.patientId !== undefined) body.patient_id = options.patientId;
+    if (options.context !== undefined) body.context = options.context;
+    const path = '/uploader/upload/init';
+    const result = await this.#post(path, body, options);
+    if (!isRecord(result) || !Array.isArray(result.studies)) {
+      throw this.#invalid(path, 'has no studies list');
+    }
+    return result as InitUploadResult;
+  }
+
+  /** `POST /uploader/upload/start`. */
+  startUpload(options: UploadStepOptions): Promise<unknown> {
+    return this.#post('/uploader/upload/start', this.#stepBody(options), options);
+  }
+
+  /** `POST /uploader/upload/complete`. */
+  completeUpload(options: UploadStepOptions): Promise<unknown> {
+    return this.#post('/uploader/upload/complete', this.#stepBody(options), options);
+  }
+
+  /** `POST /uploader/upload/error`: tells Aura the browser upload failed. */
+  reportUploadError(options: UploadErrorOptions): Promise<unknown> {
+    const body = {
+      upload_id: requireId(options?.uploadId, 'uploadId'),
+      message: requireId(options.message, 'message'),
+      mode: options.mode ?? 'bulk',
+    };
+    return this.#post('/uploader/upload/error', body, options);
+  }
+
+  /** `POST /uploader/upload/cancel`. */
+  cancelUpload(options: CancelUploadOptions): Promise<unknown> {
+    const body = {
+      upload_id: requireId(options?.uploadId, 'uploadId'),
+      mode: options.mode ?? 'bulk',
+    };
+    return this.#post('/uploader/upload/cancel', body, options);
+  }
+
+  /**
+   * Any endpoint, `path` under the API root. Bearer by default (a 401 re-authenticates once),
+   * or `auth: 'hmac'`. Answers parsed JSON (text when not JSON, `undefined` when empty) and
+   * throws a typed error for a non-2xx answer; with `raw: true`, answers the `Response` itself.
+   */
+  request(method: string, path: string, options: RequestOptions & { raw: true }): Promise<Response>;
+  request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<T>;
+  async request(method: string, path: string, options: RequestOptions = {}): Promise<unknown> {
+    if (typeof method !== 'string' || !/^[A-Za-z]+$/.test(method)) {
+      throw argument('method must be an HTTP method such as GET or POST');
+    }
+    if (typeof path !== 'string' || path === '' || SCHEME.test(path)) {
+      throw argument('path must be a path under the API root, such as /uploader/config');
+    }
+    checkCallerHeaders(options.headers);
+    const upper = method.toUpperCase();
+    const context: SendContext = {
+      method: upper,
+      path: path.split('?')[0]!,
+      signed: options.auth === 'hmac',
+      signal: options.signal,
+    };
+    const response = await this.#call(upper, path, options, context);
+    if (options.raw === true) return response;
+    const text = await this.#transport.text(response, context);
+    const parsed = parseBody(text);
+    if (!response.ok) {
+      throw apiError(
+        response.status,
+        response.statusText,
+        response.headers,
+        parsed,
+        this.#errorContext(context),
+      );
+    }
+    if (parsed.json) return parsed.value;
+    if (/\bjson\b/i.test(response.headers.get('content-type') ?? '')) {
+      throw this.#invalid(context.path, 'is declared JSON but does not parse', response.status);
+    }
+    return parsed.text;
+  }
+
+  async #call(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    context: SendContext,
+  ): Promise<Response> {
+    const headers = mergeHeaders(
+      { Accept: 'application/json' },
+      this.#defaultHeaders,
+      options.headers,
+      { 'X-Api-Key': this.#apiKey },
+    );
+    if (options.auth === 'hmac') {
+      const credentials = { appId: this.appId, appSecret: this.#appSecret };
+      const query = definedQuery(options.query);
+      return this.#transport.send(
+        () =>
+          signRequest(
+            credentials,
+            {
+              method,
+              baseUrl: this.baseUrl,
+              url: path,
+              headers,
+              body: options.body,
+              ...(query === undefined ? {} : { query }),
+            },
+            { timestamp: this.#transport.timestamp() },
+          ),
+        context,
+      );
+    }
+    if (options.auth !== undefined && options.auth !== 'bearer') {
+      throw argument(`auth must be 'bearer' or 'hmac'`);
+    }
+    const body = toBody(options.body);
+    let url = this.baseUrl + (path.startsWith('/') ? path : `/${path}`);
+    const query = encodeQuery(options.query);
+    if (query !== '') url += (url.includes('?') ? '&' : '?') + query;
+    if (
+      body !== undefined &&
+      !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')
+    ) {
+      headers['Content-Type'] = 'application/json';
+    }
+    const send = (token: string): Promise<Response> =>
+      this.#transport.send(
+        async (): Promise<Outgoing> => ({
+          url,
+          method,
+          headers: { ...headers, Authorization: `Bearer ${token}` },
+          ...(body === undefined ? {} : { body }),
+        }),
+        context,
+      );
+    let token = await this.#token();
+    let response = await send(token);
+    if (response.status === 401) {
+      // Retried once: a second 401, even with a fresh token, is the caller's error to see.
+      response.body?.cancel().catch(() => {});
+      await this.#cache.reject(token);
+      token = await this.#token();
+      response = await send(token);
+    }
+    return response;
+  }
+
+  async #token(): Promise<string> {
+    const { token } = await this.#cache.get();
+    if (!this.#recentTokens.includes(token)) {
+      this.#recentTokens.push(token);
+      if (this.#recentTokens.length > RECENT_TOKENS) this.#recentTokens.shift();
+    }
+    return token;
+  }
+
+  async #exchange(options: ExchangeOptions): Promise<StoredToken> {
+    const ttl = options.ttl ?? this.tokenTtl;
+    if (!positiveInteger(ttl, MAX_TOKEN_TTL)) {
+      throw argument(`ttl must be whole seconds from 1 to ${MAX_TOKEN_TTL}`);
+    }
+    const scopes =
+      options.scopes === undefined
+        ? [...this.defaultScopes]
+        : checkScopes(options.scopes, 'scopes');
+    if (options.maxUses !== undefined && !positiveInteger(options.maxUses)) {
+      throw argument('maxUses must be a positive whole number');
+    }
+    const body: Record<string, unknown> = { ttl, scopes };
+    if (options.maxUses !== undefined) body.max_uses = options.maxUses;
+    const path = '/auth/exchange';
+    const started = Date.now();
+    const answer = await this.request('POST', path, {
+      auth: 'hmac',
+      body,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    const token = normalizeExchange(
+      answer,
+      { scopes, maxUses: options.maxUses },
+      started,
+      this.#transport.clockOffsetMs,
+    );
+    if (!this.#recentTokens.includes(token.token)) {
+      this.#recentTokens.push(token.token);
+      if (this.#recentTokens.length > RECENT_TOKENS) this.#recentTokens.shift();
+    }
+    return token;
+  }
+
+  #post(path: string, body: unknown, options: CallOptions): Promise<unknown> {
+    return this.request('POST', path, {
+      body,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  }
+
+  #stepBody(options: UploadStepOptions): Record<string, unknown> {
+    return {
+      upload_id: requireId(options?.uploadId, 'uploadId'),
+      assembly_id: requireId(options.assemblyId, 'assemblyId'),
+      mode: options.mode ?? 'bulk',
+    };
+  }
+
+  #manageResult(answer: unknown, uploadId: string, path: string): ManageResult {
+    if (
+      !isRecord(answer) ||
+      typeof answer.success !== 'boolean' ||
+      typeof answer.status !== 'string'
+    ) {
+      throw this.#invalid(path, 'lacks success or status');
+    }
+    return {
+      success: answer.success,
+      uploadId: typeof answer.upload_id === 'string' ? answer.upload_id : uploadId,
+      status: answer.status,
+      ...(typeof answer.message === 'string' ? { message: answer.message } : {}),
+    };
+  }
+
+  #invalid(path: string, what: string, status?: number): AuraError {
+    return new AuraError('invalid_response', `the answer to ${path} ${what}`, {
+      ...(status === undefined ? {} : { status }),
+    });
+  }
+
+  #errorContext(context: SendContext) {
+    return {
+      method: context.method,
+      path: context.path,
+      secrets: [this.#appSecret, this.#apiKey, ...this.#recentTokens],
+    };
+  }
+}
