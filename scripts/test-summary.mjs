@@ -20,7 +20,9 @@ for (const group of ['packages', 'apps']) {
     passed += results.numPassedTests;
     failed += results.numFailedTests;
     skipped += results.numPendingTests + results.numTodoTests;
-    perPackage.push(`${group}/${name}: ${results.numPassedTests} passed, ${results.numFailedTests} failed`);
+    perPackage.push(
+      `${group}/${name}: ${results.numPassedTests} passed, ${results.numFailedTests} failed`,
+    );
   }
 }
 for (const line of perPackage) console.log(`  ${line}`);

@@ -1,0 +1,87 @@
+import type { IncomingMessage } from 'node:http';
+import type { SandboxContext } from './context';
+import { validateFault } from './faults';
+import { ok, parseJsonObject, plainError, type Reply, readBody } from './http';
+import type { TusEndpoint } from './tus';
+
+export interface ControlDeps {
+  ctx: SandboxContext;
+  tus: TusEndpoint;
+  reset: () => Promise<void>;
+  startedAt: number;
+}
+
+/** `/_sandbox/…`: health, reset, the request log, faults, captures and uploads. */
+export async function control(
+  deps: ControlDeps,
+  req: IncomingMessage,
+  path: string,
+): Promise<Reply> {
+  const { ctx, tus } = deps;
+  const method = req.method ?? 'GET';
+  const name = path.slice('/_sandbox/'.length).replace(/\/+$/, '');
+  const allow = (methods: string[], run: () => Reply | Promise<Reply>): Reply | Promise<Reply> =>
+    methods.includes(method)
+      ? run()
+      : plainError(405, `Use ${methods.join(' or ')} on ${path}.`, { Allow: methods.join(', ') });
+
+  switch (name) {
+    case 'health':
+      return allow(['GET', 'HEAD'], () =>
+        ok({
+          ok: true,
+          apiUrl: `${ctx.origin}/api`,
+          tusUrl: `${ctx.origin}${ctx.tusPath}/`,
+          uptimeMs: Date.now() - deps.startedAt,
+        }),
+      );
+    case 'reset':
+      return allow(['POST'], async () => {
+        await deps.reset();
+        return ok({ ok: true });
+      });
+    case 'requests':
+      return allow(['GET', 'DELETE'], () => {
+        if (method === 'DELETE') {
+          ctx.log.clear();
+          return { status: 204 };
+        }
+        return ok({ requests: ctx.log.list() });
+      });
+    case 'faults':
+      return allow(['GET', 'POST', 'DELETE'], async () => {
+        if (method === 'GET') return ok({ faults: ctx.faults.list() });
+        if (method === 'DELETE') {
+          ctx.faults.clear();
+          return { status: 204 };
+        }
+        const body = parseJsonObject(await readBody(req, 64 * 1024));
+        if (!body.ok) return body.reply;
+        const checked = validateFault(body.value);
+        if (!checked.ok) return plainError(422, checked.message);
+        return ok({ fault: ctx.faults.add(checked.fault) }, 201);
+      });
+    case 'captured':
+      return allow(['GET', 'DELETE'], () => {
+        if (method === 'DELETE') {
+          ctx.capture.clear();
+          return { status: 204 };
+        }
+        return ok({ events: ctx.capture.events(), batches: ctx.capture.batches() });
+      });
+    case 'uploads':
+      return allow(['GET'], () => ok({ uploads: ctx.uploads.list(), files: tus.files() }));
+    default: {
+      const upload = /^uploads\/([^/]+)$/.exec(name);
+      if (upload !== null) {
+        return allow(['GET'], () => {
+          const found = ctx.uploads.any(upload[1]!);
+          return found === undefined
+            ? plainError(404, `No upload ${upload[1]}.`)
+            : ok({ upload: found });
+        });
+      }
+      return plainError(404, `No sandbox control ${path}.`);
+    }
+  }
+}

@@ -1,0 +1,155 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Call } from './context';
+import { type ControlDeps, control } from './controls';
+import type { Cors } from './cors';
+import { auraError, BodyTooLargeError, plainError, type Reply, readBody, send } from './http';
+import { redactHeaders, redactText } from './log';
+import { findRoute } from './router';
+import type { ActiveFault, RequestLogEntry } from './types';
+
+export interface ServerDeps extends ControlDeps {
+  cors: Cors;
+  /** Timers of delay faults, cleared on close. */
+  timers: Set<NodeJS.Timeout>;
+}
+
+function sleep(ms: number, timers: Set<NodeJS.Timeout>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      resolve();
+    }, ms);
+    timers.add(timer);
+  });
+}
+
+function faultReply(fault: ActiveFault): Reply {
+  const status = fault.status!;
+  const headers: Record<string, string> =
+    fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
+  const code = status === 429 ? 'rate_limited' : 'sandbox_fault';
+  return auraError(status, code, `Injected by the sandbox: ${status} for ${fault.path}.`, headers);
+}
+
+/** The one request handler: controls, preflights, faults, then tus or the API routes. */
+export function createRequestHandler(deps: ServerDeps) {
+  const { ctx, cors } = deps;
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now();
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://sandbox').pathname;
+    } catch {
+      send(res, plainError(400, 'The request target is not a valid URL.'));
+      return;
+    }
+    const origin = req.headers.origin;
+    const method = (req.method ?? 'GET').toUpperCase();
+
+    if (path === '/_sandbox' || path.startsWith('/_sandbox/')) {
+      if (method === 'OPTIONS') {
+        send(res, { status: 204 }, cors.preflight(origin));
+        return;
+      }
+      control(deps, req, path)
+        .then((reply) => send(res, reply, cors.headers(origin)))
+        .catch((error: unknown) => send(res, internalError(error), cors.headers(origin)));
+      return;
+    }
+
+    const call: Call = { req, res, path, ctx, appId: null };
+    const logged: Pick<RequestLogEntry, 'code' | 'fault'> = {};
+    res.once('close', () => {
+      ctx.log.add({
+        time: new Date(ctx.now()).toISOString(),
+        method,
+        path: redactText(req.url ?? path),
+        status: res.headersSent && logged.fault !== 'drop' ? res.statusCode : 0,
+        appId: call.appId,
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        ...logged,
+        headers: redactHeaders(req.headers),
+      });
+    });
+    const reply = (r: Reply): void => {
+      if (r.code !== undefined) logged.code = r.code;
+      send(res, r, cors.headers(origin));
+    };
+
+    if (method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+      send(res, { status: 204 }, cors.preflight(origin));
+      return;
+    }
+
+    void (async () => {
+      const fault = ctx.faults.take(method, path);
+      if (fault !== undefined) {
+        if (fault.delayMs !== undefined && fault.delayMs > 0) {
+          logged.fault = 'delay';
+          await sleep(fault.delayMs, deps.timers);
+          if (res.destroyed) return;
+        }
+        if (fault.drop === true) {
+          logged.fault = 'drop';
+          req.socket.destroy();
+          return;
+        }
+        if (fault.status !== undefined) {
+          logged.fault = 'status';
+          // The body was not read; closing keeps a half-read body from confusing keep-alive.
+          res.setHeader('Connection', 'close');
+          reply(faultReply(fault));
+          return;
+        }
+      }
+
+      const tusPath = ctx.tusPath;
+      if (path === tusPath || path.startsWith(`${tusPath}/`)) {
+        await deps.tus.handle(call, cors.headers(origin));
+        return;
+      }
+
+      const route = findRoute(path);
+      if (route === undefined) {
+        reply(plainError(404, `No endpoint ${method} ${path} in the Aura API.`));
+        return;
+      }
+      if (route.method !== method && !(route.method === 'GET' && method === 'HEAD')) {
+        reply(
+          plainError(
+            405,
+            `The ${method} method is not supported for ${path}; use ${route.method}.`,
+            {
+              Allow: route.method,
+            },
+          ),
+        );
+        return;
+      }
+      let raw: Buffer;
+      try {
+        raw = await readBody(req, route.bodyLimit);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) {
+          res.setHeader('Connection', 'close');
+          reply(plainError(413, `The request body is larger than ${error.limit} bytes.`));
+          return;
+        }
+        throw error;
+      }
+      reply(await route.handler(call, raw));
+    })().catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      reply(internalError(error));
+    });
+  };
+}
+
+function internalError(error: unknown): Reply {
+  const message = error instanceof Error ? error.message : String(error);
+  return plainError(500, `The sandbox failed: ${redactText(message)}`);
+}
