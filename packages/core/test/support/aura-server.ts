@@ -168,16 +168,21 @@ export class TestServer {
     );
   }
 
+  /** The core's verifier, as a real Aura server would run it. */
+  #verify(req: http.IncomingMessage, seen: Seen, raw: Buffer) {
+    return verifyRequest(
+      { method: seen.method, url: seen.url, headers: req.headersDistinct, body: raw },
+      {
+        secrets: { [this.credentials.appId]: this.credentials.appSecret },
+        nonceStore: this.#nonces,
+        now: () => this.now(),
+      },
+    );
+  }
+
   async #route(req: http.IncomingMessage, seen: Seen, raw: Buffer): Promise<Answer> {
     if (seen.path === '/api/auth/exchange' && seen.method === 'POST') {
-      const result = await verifyRequest(
-        { method: seen.method, url: seen.url, headers: req.headersDistinct, body: raw },
-        {
-          secrets: { [this.credentials.appId]: this.credentials.appSecret },
-          nonceStore: this.#nonces,
-          now: () => this.now(),
-        },
-      );
+      const result = await this.#verify(req, seen, raw);
       seen.verified = result.ok;
       seen.nonce = req.headers['x-aura-nonce'] as string | undefined;
       seen.timestamp = req.headers['x-aura-timestamp'] as string | undefined;
@@ -204,14 +209,7 @@ export class TestServer {
     const authorization = req.headers.authorization ?? '';
     if (authorization.startsWith('AURA-HMAC-SHA256 ')) {
       // Any other signed endpoint: verified the same way, answered with what was seen.
-      const result = await verifyRequest(
-        { method: seen.method, url: seen.url, headers: req.headersDistinct, body: raw },
-        {
-          secrets: { [this.credentials.appId]: this.credentials.appSecret },
-          nonceStore: this.#nonces,
-          now: () => this.now(),
-        },
-      );
+      const result = await this.#verify(req, seen, raw);
       seen.verified = result.ok;
       if (!result.ok) {
         seen.verifyCode = result.code;
