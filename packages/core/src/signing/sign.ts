@@ -202,8 +202,10 @@ async function compute(
   const method = rawMethod.toUpperCase();
 
   const timestamp = checkTimestamp(options?.timestamp);
-  const nonce = options?.nonce ?? backend.randomUUID();
-  if (typeof nonce !== 'string' || !NONCE.test(nonce)) {
+  const givenNonce = options?.nonce;
+  const nonce = givenNonce ?? backend.randomUUID();
+  // Only a caller's nonce needs checking; a generated UUID is valid by construction.
+  if (givenNonce !== undefined && (typeof givenNonce !== 'string' || !NONCE.test(givenNonce))) {
     throw new AuraError('invalid_nonce', 'nonce must be 1 to 128 visible ASCII characters');
   }
 
@@ -261,7 +263,9 @@ async function compute(
   const headers: Record<string, string> = {};
   let host: string | undefined;
   let contentType: string | undefined;
-  const seen = new Set<string>();
+  // Lowercase names seen so far, for case-insensitive duplicates; requests carry few headers,
+  // so a short array beats allocating a Set on every signature.
+  const seen: string[] = [];
   const given = request.headers;
   if (given !== undefined) {
     for (const name in given) {
@@ -284,13 +288,13 @@ async function compute(
         );
       }
       const lower = name.toLowerCase();
-      if (seen.has(lower)) {
+      if (seen.includes(lower)) {
         throw new AuraError(
           'invalid_header',
           `header ${name} is given twice (names are case-insensitive)`,
         );
       }
-      seen.add(lower);
+      seen.push(lower);
       if (lower === 'host') host = value;
       else if (lower === 'content-type') contentType = value;
       else if (lower === 'authorization' || lower.startsWith('x-aura-')) {

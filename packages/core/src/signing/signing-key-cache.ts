@@ -9,11 +9,29 @@ import type { CryptoBackend, MaybePromise, SigningKey } from '../crypto/types';
 const MAX_KEYS = 512;
 const caches = new WeakMap<CryptoBackend, Map<string, MaybePromise<SigningKey>>>();
 
+// The last key served: a signer signs with one secret, so most calls end here without building
+// a cache key string.
+let last: { backend: CryptoBackend; appSecret: string; date: string; key: SigningKey } | undefined;
+
 export function signingKeyFor(
   backend: CryptoBackend,
   appSecret: string,
   date: string,
 ): MaybePromise<SigningKey> {
+  if (
+    last !== undefined &&
+    last.appSecret === appSecret &&
+    last.date === date &&
+    last.backend === backend
+  ) {
+    return last.key;
+  }
+  const key = lookup(backend, appSecret, date);
+  if (!(key instanceof Promise)) last = { backend, appSecret, date, key };
+  return key;
+}
+
+function lookup(backend: CryptoBackend, appSecret: string, date: string): MaybePromise<SigningKey> {
   let cache = caches.get(backend);
   if (cache === undefined) {
     cache = new Map();
