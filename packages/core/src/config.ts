@@ -1,3 +1,4 @@
+import { DEFAULT_SCOPES, DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_TTL, MAX_TOKEN_TTL } from './aura-api';
 import { normalizeBaseUrl } from './client/base-url';
 import { AuraError } from './errors';
 
@@ -88,16 +89,19 @@ export function auraConfigFromEnv(env: AuraEnv = processEnv()): AuraEnvConfig {
   const appSecret = read('AURA_APP_SECRET') ?? '';
   const apiKey = read('AURA_API_KEY') ?? '';
 
-  let tokenTtl = 3600;
+  let tokenTtl = DEFAULT_TOKEN_TTL;
   const rawTtl = read('AURA_TOKEN_TTL');
   if (rawTtl !== undefined) {
     const ttl = Number(rawTtl);
-    if (!WHOLE.test(rawTtl) || ttl < 1 || ttl > 86_400) {
-      bad('AURA_TOKEN_TTL', `must be whole seconds from 1 to 86400 (got "${rawTtl.slice(0, 40)}")`);
+    if (!WHOLE.test(rawTtl) || ttl < 1 || ttl > MAX_TOKEN_TTL) {
+      bad(
+        'AURA_TOKEN_TTL',
+        `must be whole seconds from 1 to ${MAX_TOKEN_TTL} (got "${rawTtl.slice(0, 40)}")`,
+      );
     } else tokenTtl = ttl;
   }
 
-  let defaultScopes = ['upload:init', 'upload:manage', 'integration:read'];
+  let defaultScopes = [...DEFAULT_SCOPES];
   const rawScopes = env.AURA_DEFAULT_SCOPES;
   if (rawScopes !== undefined) {
     const scopes = rawScopes
@@ -109,7 +113,7 @@ export function auraConfigFromEnv(env: AuraEnv = processEnv()): AuraEnvConfig {
     } else defaultScopes = scopes;
   }
 
-  let timeoutMs = 30_000;
+  let timeoutMs = DEFAULT_TIMEOUT_MS;
   const rawTimeout = read('AURA_TIMEOUT');
   if (rawTimeout !== undefined) {
     const seconds = Number(rawTimeout);

@@ -1,12 +1,12 @@
-export { normalizeBaseUrl } from './client/base-url';
 export {
-  AuraClient,
-  DEFAULT_REAUTH_BUDGET,
+  AURA_SCOPES,
   DEFAULT_SCOPES,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_TOKEN_TTL,
   MAX_TOKEN_TTL,
-} from './client/client';
+} from './aura-api';
+export { normalizeBaseUrl } from './client/base-url';
+export { AuraClient, DEFAULT_REAUTH_BUDGET } from './client/client';
 export type { RetryOptions } from './client/transport';
 export type {
   AuraClientOptions,

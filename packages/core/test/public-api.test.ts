@@ -9,6 +9,7 @@ describe('@aura/core public API', () => {
         "ALGORITHM",
         "ALWAYS_SIGNED",
         "AURA_ENV_VARIABLES",
+        "AURA_SCOPES",
         "AuraApiError",
         "AuraClient",
         "AuraError",

@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { verifyRequest } from '@aura/core';
+import { DEFAULT_TOKEN_TTL, MAX_TOKEN_TTL, verifyRequest } from '@aura/core';
 import type { Call, SandboxContext } from './context';
 import { auraError, ok, parseJsonObject, type Reply, singleHeader, validationError } from './http';
-import { bearerToken, DEFAULT_TTL, type IssuedToken, MAX_TTL } from './tokens';
+import { bearerToken, type IssuedToken } from './tokens';
 import { type RateLimitGroup, SCOPES, type Scope } from './types';
 import { Validator } from './validate';
 
@@ -71,7 +71,7 @@ export async function exchange(call: Call, raw: Buffer): Promise<Reply> {
   const parsed = parseJsonObject(raw);
   if (!parsed.ok) return parsed.reply;
   const v = new Validator(parsed.value);
-  const ttl = v.integer('ttl', 1, MAX_TTL) ?? DEFAULT_TTL;
+  const ttl = v.integer('ttl', 1, MAX_TOKEN_TTL) ?? DEFAULT_TOKEN_TTL;
   const maxUses = v.integer('max_uses', 1, MAX_USES_LIMIT) ?? null;
   let scopes: Scope[] = [...SCOPES];
   const askedScopes = parsed.value.scopes;

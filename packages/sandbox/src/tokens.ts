@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Scope } from './types';
 
-export const DEFAULT_TTL = 3600;
-export const MAX_TTL = 86_400;
-
 export interface IssuedToken {
   token: string;
   appId: string;

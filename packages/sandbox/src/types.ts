@@ -1,3 +1,4 @@
+import { AURA_SCOPES } from '@aura/core';
 /** One set of development credentials the sandbox accepts. */
 export interface SandboxApp {
   appId: string;
@@ -11,8 +12,9 @@ export type RateLimitGroup = 'exchange' | 'config' | 'lifecycle';
 /** Calls allowed per minute, per app id, for each group. */
 export type RateLimits = Record<RateLimitGroup, number>;
 
-export const SCOPES = ['upload:init', 'upload:manage', 'integration:read'] as const;
-export type Scope = (typeof SCOPES)[number];
+/** The scopes the sandbox grants: Aura's own, from @aura/core. */
+export const SCOPES = AURA_SCOPES;
+export type Scope = (typeof AURA_SCOPES)[number];
 
 export interface SandboxOptions {
   /** Port to listen on; `0` (the default) picks a free one. */

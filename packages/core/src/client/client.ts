@@ -1,3 +1,4 @@
+import { DEFAULT_SCOPES, DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_TTL, MAX_TOKEN_TTL } from '../aura-api';
 import { type AuraEnv, auraConfigFromEnv } from '../config';
 import { AuraError } from '../errors';
 import { signRequest } from '../signing/sign';
@@ -5,7 +6,7 @@ import { TokenCache } from '../tokens/cache';
 import { MemoryReauthStore } from '../tokens/reauth';
 import { MemoryTokenStore, type StoredToken } from '../tokens/store';
 import { normalizeBaseUrl } from './base-url';
-import { apiError, normalizeExchange, parseBody } from './response';
+import { apiError, isRecord, normalizeExchange, parseBody } from './response';
 import { type Outgoing, type SendContext, Transport } from './transport';
 import type {
   AuraClientOptions,
@@ -25,24 +26,12 @@ import type {
   WithdrawOptions,
 } from './types';
 
-export const DEFAULT_TOKEN_TTL = 3600;
-export const MAX_TOKEN_TTL = 86_400;
-export const DEFAULT_SCOPES: readonly string[] = [
-  'upload:init',
-  'upload:manage',
-  'integration:read',
-];
-export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_REAUTH_BUDGET = { max: 4, windowMs: 600_000 } as const;
 
 const SCOPE = /^[\x21-\x7e]+$/;
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:|^\/\//;
 const APP_ID = /^[\x21-\x7e]+$/;
 const RECENT_TOKENS = 8;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function positiveInteger(value: unknown, max = Number.MAX_SAFE_INTEGER): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= max;
