@@ -1,6 +1,8 @@
 import { DEFAULT_SCOPES, DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_TTL, MAX_TOKEN_TTL } from '../aura-api';
 import { type AuraEnv, auraConfigFromEnv } from '../config';
 import { AuraError } from '../errors';
+import { bodyBytes } from '../signing/body';
+import { encodeQueryMap } from '../signing/canonical';
 import { signRequest } from '../signing/sign';
 import { TokenCache } from '../tokens/cache';
 import { MemoryReauthStore } from '../tokens/reauth';
@@ -17,7 +19,6 @@ import type {
   InitUploadOptions,
   InitUploadResult,
   ManageResult,
-  QueryParams,
   RequestOptions,
   SubmitOptions,
   UploadErrorOptions,
@@ -70,33 +71,6 @@ function checkCallerHeaders(headers: Record<string, string | undefined> | undefi
       throw argument(`header ${name} is set by the client itself; leave it out`);
     }
   }
-}
-
-function encodeQuery(query: QueryParams | undefined): string {
-  if (query === undefined) return '';
-  const pieces: string[] = [];
-  for (const [name, value] of Object.entries(query)) {
-    if (value === undefined) continue;
-    pieces.push(`${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`);
-  }
-  return pieces.join('&');
-}
-
-function definedQuery(
-  query: QueryParams | undefined,
-): Record<string, string | number | boolean> | undefined {
-  if (query === undefined) return undefined;
-  const out: Record<string, string | number | boolean> = {};
-  for (const [name, value] of Object.entries(query)) if (value !== undefined) out[name] = value;
-  return out;
-}
-
-function toBody(body: unknown): string | Uint8Array | undefined {
-  if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string' || body instanceof Uint8Array) return body;
-  const json = JSON.stringify(body);
-  if (json === undefined) throw argument(`a ${typeof body} body cannot be sent as JSON`);
-  return json;
 }
 
 function checkScopes(scopes: unknown, name: string): string[] {
@@ -390,7 +364,6 @@ export class AuraClient {
     );
     if (options.auth === 'hmac') {
       const credentials = { appId: this.appId, appSecret: this.#appSecret };
-      const query = definedQuery(options.query);
       return this.#transport.send(
         () =>
           signRequest(
@@ -401,7 +374,7 @@ export class AuraClient {
               url: path,
               headers,
               body: options.body,
-              ...(query === undefined ? {} : { query }),
+              ...(options.query === undefined ? {} : { query: options.query }),
             },
             { timestamp: this.#transport.timestamp() },
           ),
@@ -411,9 +384,9 @@ export class AuraClient {
     if (options.auth !== undefined && options.auth !== 'bearer') {
       throw argument(`auth must be 'bearer' or 'hmac'`);
     }
-    const body = toBody(options.body);
+    const body = bodyBytes(options.body);
     let url = this.baseUrl + (path.startsWith('/') ? path : `/${path}`);
-    const query = encodeQuery(options.query);
+    const query = options.query === undefined ? '' : encodeQueryMap(options.query).join('&');
     if (query !== '') url += (url.includes('?') ? '&' : '?') + query;
     if (
       body !== undefined &&

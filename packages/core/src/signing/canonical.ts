@@ -88,7 +88,9 @@ export function normalizeHeaderValue(value: string): string {
 }
 
 /** `encodeURIComponent(key)=encodeURIComponent(String(value))` for each extra query parameter. */
-export function encodeQueryMap(query: Record<string, string | number | boolean>): string[] {
+export function encodeQueryMap(
+  query: Record<string, string | number | boolean | undefined>,
+): string[] {
   const pieces: string[] = [];
   for (const key in query) {
     if (!Object.hasOwn(query, key)) continue;

@@ -2,6 +2,7 @@ import { defaultBackend } from '../crypto/default';
 import type { CryptoBackend, MaybePromise } from '../crypto/types';
 import { AuraError } from '../errors';
 import { formatAuthorization } from './authorization';
+import { bodyBytes } from './body';
 import {
   canonicalPath,
   canonicalQuery,
@@ -28,7 +29,7 @@ export interface SignableRequest {
   /** `undefined` values are skipped, as if the header were not given. */
   headers?: Record<string, string | undefined>;
   /** Extra query parameters, appended to the URL's own. */
-  query?: Record<string, QueryValue>;
+  query?: Record<string, QueryValue | undefined>;
   /**
    * A string (sent as UTF-8), bytes, or any JSON value (sent as its `JSON.stringify`).
    * `undefined` and `null` mean no body.
@@ -132,42 +133,6 @@ function checkTimestamp(timestamp: number | string | undefined): string {
     );
   }
   return text;
-}
-
-function toBody(body: unknown): string | Uint8Array | undefined {
-  if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string' || body instanceof Uint8Array) return body;
-  if (body instanceof ArrayBuffer) return new Uint8Array(body);
-  if (ArrayBuffer.isView(body))
-    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-  const name = (body as object).constructor?.name;
-  if (
-    (typeof Blob !== 'undefined' && body instanceof Blob) ||
-    (typeof ReadableStream !== 'undefined' && body instanceof ReadableStream) ||
-    (typeof FormData !== 'undefined' && body instanceof FormData) ||
-    body instanceof URLSearchParams
-  ) {
-    throw new AuraError(
-      'invalid_body',
-      `a ${name} body cannot be signed; pass a string, bytes or a JSON value`,
-    );
-  }
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(body);
-  } catch (cause) {
-    throw new AuraError(
-      'invalid_body',
-      `body cannot be serialised as JSON: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
-  }
-  if (json === undefined) {
-    throw new AuraError('invalid_body', `a ${typeof body} body cannot be serialised as JSON`);
-  }
-  return json;
 }
 
 async function compute(
@@ -320,7 +285,7 @@ async function compute(
   const hostValue = normalizeHeaderValue(host);
   if (hostValue === '') throw new AuraError('missing_host', 'the Host header is empty');
 
-  const body = toBody(request.body);
+  const body = bodyBytes(request.body);
   if (
     contentType === undefined &&
     body !== undefined &&

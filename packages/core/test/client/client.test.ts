@@ -252,6 +252,30 @@ describe('request()', () => {
     expect(answer.url).toBe('/api/things?page=2&q=a%20b');
   });
 
+  it('sends bytes as bytes, whatever view holds them (bearer and signed alike)', async () => {
+    const client = clientFor(server);
+    const bytes = new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x31, 0x7d]); // {"a":1}
+    await client.request('POST', '/things', { body: bytes.buffer });
+    await client.request('POST', '/things', { body: new DataView(bytes.buffer, 1, 3) });
+    await client.request('POST', '/things', { body: bytes.buffer, auth: 'hmac' });
+    const [whole, view, signed] = server.seen('/things');
+    expect(whole!.body).toBe('{"a":1}');
+    expect(view!.body).toBe('"a"');
+    expect(signed!.body).toBe('{"a":1}');
+  });
+
+  it('refuses a body it cannot send faithfully with invalid_body, before sending', async () => {
+    const client = clientFor(server);
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    for (const body of [{ n: 1n }, circular, new Blob(['x']), new URLSearchParams('a=1')]) {
+      expect(
+        isAuraError(await caught(client.request('POST', '/things', { body })), 'invalid_body'),
+      ).toBe(true);
+    }
+    expect(server.seen('/things')).toHaveLength(0);
+  });
+
   it('answers the raw Response when asked, whatever its status', async () => {
     const client = clientFor(server);
     server.hook = (req) =>
