@@ -21,7 +21,7 @@ const OPTIONS: SignOptions = { timestamp: 1706140800, nonce: 'n-1' };
 interface Case {
   name: string;
   credentials?: unknown;
-  request?: Partial<Record<keyof SignableRequest, unknown>>;
+  request?: Record<string, unknown>;
   options?: Record<string, unknown>;
 }
 
@@ -132,6 +132,13 @@ const cases: Partial<Record<AuraErrorCode, Case[]>> = {
     { name: 'a non-ASCII nonce', options: { nonce: 'nöncé' } },
     { name: 'a non-string nonce', options: { nonce: 42 } },
   ],
+  invalid_argument: [
+    { name: 'a timestamp in the request', request: { timestamp: 1706140800 } },
+    { name: 'a nonce in the request', request: { nonce: 'n-2' } },
+    { name: 'a misspelt request field', request: { header: { Host: 'h' } } },
+    { name: 'a request field among the options', options: { body: 'x' } },
+    { name: 'an unknown option', options: { ts: 1706140800 } },
+  ],
   missing_host: [
     { name: 'a relative url, no baseUrl and no Host', request: { headers: {} } },
     { name: 'a blank Host header', request: { headers: { Host: '  \t ' } } },
@@ -169,4 +176,94 @@ describe.each(backends)('signer refusals with %s', (_, backend) => {
       },
     );
   }
+});
+
+describe.each(backends)('unknown keys in plain JavaScript with %s', (_, backend) => {
+  async function refusal(request: object, options?: object): Promise<Error> {
+    try {
+      await signRequestWith(
+        backend,
+        CREDENTIALS,
+        request as SignableRequest,
+        options as SignOptions,
+      );
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('expected the signer to refuse');
+  }
+
+  it('names a timestamp given in the request, and where it goes', async () => {
+    const error = await refusal({ ...REQUEST, timestamp: 1706140800 }, { nonce: 'n-1' });
+    expect(isAuraError(error, 'invalid_argument')).toBe(true);
+    expect(error.message).toBe(
+      'unknown request field "timestamp": timestamp is an option: pass it in the third argument, signRequest(credentials, request, { timestamp })',
+    );
+  });
+
+  it('names any other unknown request field and lists the known ones', async () => {
+    const error = await refusal({ ...REQUEST, qs: { a: 1 } }, OPTIONS);
+    expect(error.message).toBe(
+      'unknown request field "qs": a request has method, url, baseUrl, headers, query and body',
+    );
+  });
+
+  it('names a request field given among the options', async () => {
+    const error = await refusal(REQUEST, { ...OPTIONS, headers: {} });
+    expect(isAuraError(error, 'invalid_argument')).toBe(true);
+    expect(error.message).toBe(
+      'unknown signing option "headers": headers belongs in the request (the second argument)',
+    );
+  });
+
+  it('ignores inherited keys but refuses an own key even when it is undefined', async () => {
+    const inherited = Object.assign(Object.create({ timestamp: 1 }), REQUEST) as SignableRequest;
+    await expect(signRequestWith(backend, CREDENTIALS, inherited, OPTIONS)).resolves.toBeDefined();
+    const error = await refusal({ ...REQUEST, nonce: undefined }, OPTIONS);
+    expect(error.message).toContain('"nonce"');
+  });
+});
+
+describe.each(backends)('signed body bytes with %s', (_, backend) => {
+  const bytes = new TextEncoder().encode('{"ttl":3600}');
+
+  it('hands back bytes over a plain ArrayBuffer, without copying them', async () => {
+    const signed = await signRequestWith(
+      backend,
+      CREDENTIALS,
+      { ...REQUEST, body: bytes },
+      OPTIONS,
+    );
+    expect(signed.body).toBe(bytes);
+    expect(signed.body).toBeInstanceOf(Uint8Array);
+  });
+
+  it('copies bytes out of shared memory, which fetch refuses, and signs the same bytes', async () => {
+    const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
+    shared.set(bytes);
+    const fromShared = await signRequestWith(
+      backend,
+      CREDENTIALS,
+      { ...REQUEST, body: shared },
+      OPTIONS,
+    );
+    const fromPlain = await signRequestWith(
+      backend,
+      CREDENTIALS,
+      { ...REQUEST, body: bytes },
+      OPTIONS,
+    );
+    const body = fromShared.body as Uint8Array;
+    expect(body.buffer).toBeInstanceOf(ArrayBuffer);
+    expect([...body]).toEqual([...bytes]);
+    expect(fromShared.headers.Authorization).toBe(fromPlain.headers.Authorization);
+  });
+
+  it('takes a DataView over part of a buffer as exactly those bytes', async () => {
+    const padded = new Uint8Array(bytes.length + 4);
+    padded.set(bytes, 2);
+    const view = new DataView(padded.buffer, 2, bytes.length);
+    const signed = await signRequestWith(backend, CREDENTIALS, { ...REQUEST, body: view }, OPTIONS);
+    expect([...(signed.body as Uint8Array)]).toEqual([...bytes]);
+  });
 });

@@ -37,6 +37,10 @@ export interface SignableRequest {
   body?: unknown;
 }
 
+/**
+ * The third argument of `signRequest` and `explainSignature`: fixes what is otherwise fresh on
+ * every call, for reproducing a signature (a test vector, a server's complaint) exactly.
+ */
 export interface SignOptions {
   /** Unix time in whole seconds; defaults to now. */
   timestamp?: number | string;
@@ -44,13 +48,25 @@ export interface SignOptions {
   nonce?: string;
 }
 
+/**
+ * The bytes of a signed body: a string (sent as UTF-8) or bytes backed by a plain
+ * `ArrayBuffer`, which is what `fetch`'s `BodyInit` accepts in both the DOM and Node typings.
+ */
+export type SignedBody = string | Uint8Array<ArrayBuffer>;
+
+/**
+ * What to send. Passable to `fetch` as it is: `fetch(signed.url, signed)`.
+ */
 export interface SignedRequest {
-  /** The URL to send: exactly the path and query that were signed. Relative when no origin was given. */
+  /**
+   * The URL to send: the origin (from an absolute `url` or `baseUrl`) and exactly the path and
+   * query that were signed. Only a path when no origin was given (a `Host` header instead).
+   */
   url: string;
   method: string;
   headers: Record<string, string>;
-  /** Exactly the bytes that were hashed; send these, not the original body. */
-  body?: string | Uint8Array;
+  /** Exactly the bytes that were hashed; send these, not the original body. Absent: no body. */
+  body?: SignedBody;
 }
 
 export interface SignatureExplanation {
@@ -66,7 +82,37 @@ interface Computed extends SignatureExplanation {
   url: string;
   method: string;
   headers: Record<string, string>;
-  body: string | Uint8Array | undefined;
+  body: SignedBody | undefined;
+}
+
+// Plain JavaScript callers get no type check: a key the signer does not read would otherwise be
+// ignored without a word (a `timestamp` in the request is not signed with).
+const REQUEST_KEYS: ReadonlySet<string> = new Set([
+  'method',
+  'url',
+  'baseUrl',
+  'headers',
+  'query',
+  'body',
+]);
+const OPTION_KEYS: ReadonlySet<string> = new Set(['timestamp', 'nonce']);
+
+function refuseUnknownKeys(request: SignableRequest, options: SignOptions | undefined): void {
+  for (const key in request) {
+    if (REQUEST_KEYS.has(key) || !Object.hasOwn(request, key)) continue;
+    const hint = OPTION_KEYS.has(key)
+      ? `${key} is an option: pass it in the third argument, signRequest(credentials, request, { ${key} })`
+      : 'a request has method, url, baseUrl, headers, query and body';
+    throw new AuraError('invalid_argument', `unknown request field "${key}": ${hint}`);
+  }
+  if (options === undefined || options === null) return;
+  for (const key in options) {
+    if (OPTION_KEYS.has(key) || !Object.hasOwn(options, key)) continue;
+    const hint = REQUEST_KEYS.has(key)
+      ? `${key} belongs in the request (the second argument)`
+      : 'the options are timestamp and nonce';
+    throw new AuraError('invalid_argument', `unknown signing option "${key}": ${hint}`);
+  }
 }
 
 const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -165,6 +211,7 @@ async function compute(
     );
   }
   const method = rawMethod.toUpperCase();
+  refuseUnknownKeys(request, options);
 
   const timestamp = checkTimestamp(options?.timestamp);
   const givenNonce = options?.nonce;
@@ -174,7 +221,7 @@ async function compute(
     throw new AuraError('invalid_nonce', 'nonce must be 1 to 128 visible ASCII characters');
   }
 
-  // --- Target: origin, path, query (PROTOCOL.md steps 5 and 6). ---
+  // --- Target: origin, path, query (docs/PROTOCOL.md steps 5 and 6). ---
   let target = request.url;
   if (typeof target !== 'string') {
     throw new AuraError('invalid_url', `url must be a string (got ${typeof target})`);
@@ -224,7 +271,7 @@ async function compute(
   const queryPieces = ownQuery === '' ? extraPieces : ownQuery.split('&').concat(extraPieces);
   const query = canonicalQuery(queryPieces);
 
-  // --- Headers (PROTOCOL.md steps 2 to 4). ---
+  // --- Headers (docs/PROTOCOL.md steps 2 to 4). ---
   const headers: Record<string, string> = {};
   let host: string | undefined;
   let contentType: string | undefined;
@@ -369,8 +416,8 @@ export async function explainSignatureWith(
 }
 
 /**
- * Signs a request with AURA-HMAC-SHA256 (PROTOCOL.md). Returns the URL, headers and exact body
- * bytes to send; send them as they are.
+ * Signs a request with AURA-HMAC-SHA256 (docs/PROTOCOL.md). Returns the URL, method, headers and
+ * exact body bytes to send; send them as they are: `fetch(signed.url, signed)`.
  */
 export function signRequest(
   credentials: SigningCredentials,
@@ -380,7 +427,10 @@ export function signRequest(
   return signRequestWith(defaultBackend, credentials, request, options);
 }
 
-/** Every intermediate value of a signature, for debugging a mismatch against a server. */
+/**
+ * Every intermediate value of a signature, for debugging a mismatch against a server. Pass the
+ * server's timestamp and nonce as `options` to rebuild the very signature it received.
+ */
 export function explainSignature(
   credentials: SigningCredentials,
   request: SignableRequest,
