@@ -1,5 +1,5 @@
 // Signing speed: @aura/core against aws4 and @smithy/signature-v4 on the same request.
-// Goal (DEVELOPERS.md / issue "benchmarks"): at least 2x aws4 and 5x @smithy/signature-v4.
+// Goal (the benchmarks issue): at least 2x aws4 and 5x @smithy/signature-v4.
 
 import { signRequest, verifyRequest } from '@aura/core';
 import { Hash } from '@smithy/hash-node';

@@ -1,4 +1,4 @@
-// Shared by the CJS and ESM smoke checks: PROTOCOL.md vector 1 through the built package.
+// Shared by the CJS and ESM smoke checks: docs/PROTOCOL.md vector 1 through the built package.
 const VECTOR_1 = '4e865169c280c238e93ea51681fdf9e5977ecbf0dc60fbbf0b6b7ccba2005093';
 
 async function check(core, label, expectedBackend) {

@@ -1,5 +1,5 @@
 /**
- * Facts about the Aura API (AURA_API.md) that every part of the SDK relies on: the client, the
+ * Facts about the Aura API (docs/API.md) that every part of the SDK relies on: the client, the
  * environment configuration, and the sandbox that emulates the server. One place, so that they
  * cannot drift apart.
  */

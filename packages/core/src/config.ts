@@ -48,7 +48,7 @@ function processEnv(): AuraEnv {
 }
 
 /**
- * Reads and validates the `AURA_*` variables (AURA_API.md). Throws one `configuration` error
+ * Reads and validates the `AURA_*` variables (docs/API.md). Throws one `configuration` error
  * that names every missing or invalid variable and shows how to set it; secret values are never
  * shown. `details.missing` and `details.invalid` list the names.
  */

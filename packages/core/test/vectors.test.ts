@@ -20,7 +20,7 @@ interface PublicVector {
 
 const vectors = publicVectors as PublicVector[];
 
-// PROTOCOL.md's table, with the intermediate values it gives for vector 1.
+// docs/PROTOCOL.md's table, with the intermediate values it gives for vector 1.
 const protocolVectors = [
   {
     name: 'protocol-1 token exchange',
@@ -79,7 +79,7 @@ const protocolVectors = [
   },
 ];
 
-describe.each(backends)('PROTOCOL.md vectors with %s', (_, backend) => {
+describe.each(backends)('docs/PROTOCOL.md vectors with %s', (_, backend) => {
   it.each(protocolVectors)('$name', async (v) => {
     const options = { timestamp: v.timestamp, nonce: v.nonce };
     const explained = await explainSignatureWith(backend, v.credentials, v.request, options);

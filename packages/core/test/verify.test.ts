@@ -102,7 +102,7 @@ function flipped(signature: string, at = 10): string {
   return signature.slice(0, at) + c + signature.slice(at + 1);
 }
 
-// --- A signer written out by hand from PROTOCOL.md, for requests the library signer refuses to
+// --- A signer written out by hand from docs/PROTOCOL.md, for requests the library signer refuses to
 // produce (reduced SignedHeaders, malformed timestamps, extra X-Aura-* headers), so that each
 // test's request carries a real signature and only the rule under test can refuse it.
 
@@ -182,7 +182,7 @@ describe.each(backends)('verifyRequest with %s', (_, backend) => {
     verifyRequestWith(backend, request, opts);
 
   describe('genuine requests', () => {
-    it('the hand-written test signer agrees with PROTOCOL.md vector 1', async () => {
+    it('the hand-written test signer agrees with docs/PROTOCOL.md vector 1', async () => {
       const received = await handSign(backend, {
         method: 'POST',
         target: PATH,

@@ -28,7 +28,7 @@ const api = (method: Route['method'], handler: Handler): Route => ({
   bodyLimit: MiB,
 });
 
-/** Every endpoint of AURA_API.md, and the capture collector, by exact path. */
+/** Every endpoint of docs/API.md, and the capture collector, by exact path. */
 export const ROUTES: ReadonlyMap<string, Route> = new Map([
   ['/api/auth/exchange', api('POST', exchange)],
   ['/api/uploader/config', api('GET', uploaderConfig)],

@@ -14,7 +14,7 @@ import {
 } from './helpers';
 
 describe('independent signer', () => {
-  it('reproduces PROTOCOL.md vector 1', () => {
+  it('reproduces docs/PROTOCOL.md vector 1', () => {
     const headers = signIndependently({
       appId: 'test-app-id',
       appSecret: 'test-secret-key',

@@ -2,7 +2,7 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { Sandbox, SandboxApp } from '../src/index';
 
 /*
- * An independent AURA-HMAC-SHA256 signer, written from PROTOCOL.md with node:crypto alone (not
+ * An independent AURA-HMAC-SHA256 signer, written from docs/PROTOCOL.md with node:crypto alone (not
  * @aura/core), so that the sandbox is checked against the protocol rather than against itself.
  * It handles what these tests send: absolute http URLs with plain paths and queries.
  */

@@ -85,7 +85,7 @@ function checkScopes(scopes: unknown, name: string): string[] {
 }
 
 /**
- * The Aura API client (AURA_API.md) on the platform `fetch`: the HMAC exchange, a cached
+ * The Aura API client (docs/API.md) on the platform `fetch`: the HMAC exchange, a cached
  * single-flight upload token with refresh ahead and a bounded re-auth budget, the uploader and
  * manage calls, and `request()` for any other endpoint.
  */
@@ -202,7 +202,7 @@ export class AuraClient {
   }
 
   /**
-   * A client from the `AURA_*` variables (AURA_API.md): throws one `configuration` error naming
+   * A client from the `AURA_*` variables (docs/API.md): throws one `configuration` error naming
    * every missing or invalid variable. `overrides` adds what the environment cannot hold
    * (`fetch`, stores, `defaultHeaders`).
    */

@@ -1,7 +1,7 @@
 import { AuraError } from '../errors';
 
 /**
- * Canonicalisation shared by the signer and the verifier (PROTOCOL.md steps 3–6), so that the
+ * Canonicalisation shared by the signer and the verifier (docs/PROTOCOL.md steps 3–6), so that the
  * two can never disagree.
  */
 
@@ -50,7 +50,7 @@ function canonicalSegment(segment: string, options: CanonicalPathOptions | undef
 }
 
 /**
- * PROTOCOL.md step 5, from the point where the path is known (base prefix applied, query cut):
+ * docs/PROTOCOL.md step 5, from the point where the path is known (base prefix applied, query cut):
  * resolve `.` and `..` (never above the root), drop empty segments, keep a trailing `/`
  * (as RFC 3986 and WHATWG URL do, also after a final `.` or `..`), then percent-decode and
  * re-encode each segment with the `encodeURIComponent` set.
@@ -74,14 +74,14 @@ export function canonicalPath(path: string, options?: CanonicalPathOptions): str
   return `/${out.join('/')}${trailingSlash ? '/' : ''}`;
 }
 
-/** PROTOCOL.md step 6: sort the `key=value` pieces as plain strings (code-unit order). */
+/** docs/PROTOCOL.md step 6: sort the `key=value` pieces as plain strings (code-unit order). */
 export function canonicalQuery(pieces: string[]): string {
   if (pieces.length === 0) return '';
   if (pieces.length === 1) return pieces[0]!;
   return pieces.sort().join('&');
 }
 
-/** Trim, then collapse every run of whitespace to one space (PROTOCOL.md step 3). */
+/** Trim, then collapse every run of whitespace to one space (docs/PROTOCOL.md step 3). */
 export function normalizeHeaderValue(value: string): string {
   const trimmed = value.trim();
   return /\s\s|[^\S ]/.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed;
@@ -119,7 +119,7 @@ const WIRE_QUERY_UNSAFE = /[ "#'<>]|[^\x00-\x7e]/u;
 const WIRE_QUERY_UNSAFE_GLOBAL = /[ "#'<>]|[^\x00-\x7e]/gu;
 
 /**
- * The URL's own query as it will go on the wire. Pieces are not re-encoded (PROTOCOL.md step 6);
+ * The URL's own query as it will go on the wire. Pieces are not re-encoded (docs/PROTOCOL.md step 6);
  * only characters that an HTTP client would encode anyway are, so that what is signed is what is
  * sent.
  */

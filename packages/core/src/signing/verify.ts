@@ -208,7 +208,7 @@ async function verify(
 
   const timestamp = signedValues.get('x-aura-timestamp')!;
   // Tested on the value as received too, not only the normalised one: " 1" normalises to "1",
-  // but DESIGN.md asks for a plain integer, and fail-closed means the raw value must be one.
+  // but docs/VERIFIER.md asks for a plain integer, and fail-closed means the raw value must be one.
   const rawTimestamp = headers.get('x-aura-timestamp')?.[0] ?? '';
   if (!TIMESTAMP.test(timestamp) || rawTimestamp !== timestamp) {
     return failure(
