@@ -18,7 +18,9 @@ export function publishedPackages() {
   return readdirSync(dir)
     .map((name) => path.join(dir, name))
     .filter((pkgDir) => existsSync(path.join(pkgDir, 'package.json')))
-    .filter((pkgDir) => !JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8')).private);
+    .filter(
+      (pkgDir) => !JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8')).private,
+    );
 }
 
 function wanted() {
