@@ -21,6 +21,9 @@ export function auraPreset(options: { entry: Record<string, string>; web?: boole
     outDir: 'dist',
     // Deno resolves Node built-ins only with the `node:` prefix.
     removeNodeProtocol: false,
+    // esbuild renames a class that refers to itself (`AuraClient` → `_AuraClient`); users see
+    // `.name` and stack frames (`at AuraClient.request`), so the source names are kept.
+    keepNames: true,
   };
   const builds: Options[] = [{ ...base, clean: true }];
   if (options.web) {

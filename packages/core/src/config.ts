@@ -88,6 +88,8 @@ export function auraConfigFromEnv(env: AuraEnv = processEnv()): AuraEnvConfig {
   }
   const appSecret = read('AURA_APP_SECRET') ?? '';
   const apiKey = read('AURA_API_KEY') ?? '';
+  // Sent as a header, so one line only; named here, before the client would call it `apiKey`.
+  if (/[\r\n\0]/.test(apiKey)) bad('AURA_API_KEY', 'must be on one line (it holds a line break)');
 
   let tokenTtl = DEFAULT_TOKEN_TTL;
   const rawTtl = read('AURA_TOKEN_TTL');
@@ -129,7 +131,7 @@ export function auraConfigFromEnv(env: AuraEnv = processEnv()): AuraEnvConfig {
     const count = missing.length + invalid.length;
     throw new AuraError(
       'configuration',
-      `Aura is not configured: ${count} environment variable${count === 1 ? ' is' : 's are'} missing or invalid.\n  - ${lines.join('\n  - ')}\nSet them in the environment (or a .env file), e.g. export AURA_APP_ID=aura_pk_…`,
+      `Aura is not configured: ${count} environment variable${count === 1 ? ' is' : 's are'} missing or invalid.\n  - ${lines.join('\n  - ')}\nSet them in the environment, e.g. export AURA_APP_ID=aura_pk_…; this reads no .env file itself: to use one, run node --env-file=.env or load it before calling fromEnv.`,
       { details: { missing, invalid } },
     );
   }

@@ -1,3 +1,5 @@
+import { redactText, redactValue } from './redact';
+
 /**
  * Every error the SDK throws is an `AuraError` with a stable string `code`.
  *
@@ -6,6 +8,9 @@
  * registered symbol, so it is the same in both copies.
  */
 const BRAND: unique symbol = Symbol.for('@aura/core.AuraError') as never;
+// How `util.inspect` (and so `console.log`) asks an object for its own form; a registered
+// symbol, so no `node:util` import is needed and the web build stays free of Node built-ins.
+const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
 
 /** Stable codes, grouped by what went wrong. */
 export type AuraErrorCode =
@@ -40,6 +45,11 @@ export interface AuraErrorOptions {
   retryAfter?: number;
 }
 
+/**
+ * Nothing secret is kept, however the error is printed: the message, `details` and `cause` are
+ * redacted when the error is made (credentials by pattern, URL passwords and query values), and
+ * `toJSON` and the `util.inspect` form show only the name, `code`, `status` and message.
+ */
 export class AuraError extends Error {
   readonly code: AuraErrorCode;
   readonly status: number | undefined;
@@ -49,11 +59,19 @@ export class AuraError extends Error {
   readonly [BRAND] = true;
 
   constructor(code: AuraErrorCode, message: string, options: AuraErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      redactText(String(message)),
+      options.cause === undefined
+        ? undefined
+        : { cause: redactValue(options.cause, [], isAuraError) },
+    );
     this.name = 'AuraError';
     this.code = code;
     this.status = options.status;
-    this.details = options.details;
+    this.details =
+      options.details === undefined
+        ? undefined
+        : (redactValue(options.details, [], isAuraError) as Record<string, unknown>);
     this.retryAfter = options.retryAfter;
   }
 
@@ -64,6 +82,13 @@ export class AuraError extends Error {
       message: this.message,
       ...(this.status === undefined ? {} : { status: this.status }),
     };
+  }
+
+  /** `util.inspect(error)` and `console.log(error)`: the stack (whose first line is the redacted message), `code` and `status`; never `body`, `details` or `cause`. */
+  [INSPECT](): string {
+    const head = this.stack ?? `${this.name}: ${this.message}`;
+    const status = this.status === undefined ? '' : `,\n  status: ${this.status}`;
+    return `${head} {\n  code: '${this.code}'${status}\n}`;
   }
 }
 
@@ -95,11 +120,14 @@ export class AuraApiError extends AuraError {
   constructor(code: 'api' | 'auth', message: string, options: AuraApiErrorOptions) {
     super(code, message, options);
     this.name = 'AuraApiError';
-    this.body = options.body;
+    this.body = redactValue(options.body, [], isAuraError);
     this.apiCode = options.apiCode;
-    this.errors = options.errors;
+    this.errors =
+      options.errors === undefined
+        ? undefined
+        : (redactValue(options.errors) as Record<string, string[]>);
     this.method = options.method;
-    this.path = options.path;
+    this.path = redactText(options.path);
   }
 }
 

@@ -17,6 +17,7 @@ export type {
   ExchangeOptions,
   InitUploadOptions,
   InitUploadResult,
+  InitUploadStudy,
   ManageResult,
   QueryParams,
   RequestOptions,
@@ -24,6 +25,7 @@ export type {
   UploadErrorOptions,
   UploaderConfig,
   UploadStepOptions,
+  UploadStepResult,
   WithdrawOptions,
 } from './client/types';
 export type { AuraEnv, AuraEnvConfig } from './config';

@@ -18,12 +18,14 @@ import type {
   ExchangeOptions,
   InitUploadOptions,
   InitUploadResult,
+  InitUploadStudy,
   ManageResult,
   RequestOptions,
   SubmitOptions,
   UploadErrorOptions,
   UploaderConfig,
   UploadStepOptions,
+  UploadStepResult,
   WithdrawOptions,
 } from './types';
 
@@ -112,14 +114,21 @@ export class AuraClient {
     } catch (error) {
       problems.push((error as Error).message);
     }
-    if (typeof o.appId !== 'string' || !APP_ID.test(o.appId) || /[,/]/.test(o.appId)) {
-      problems.push('appId must be a non-empty string of visible ASCII without "," or "/"');
+    // An absent value is the common mistake (an unset variable): say so, not the whole rule.
+    if (o.appId === undefined || o.appId === null || o.appId === '') {
+      problems.push('appId is required (AURA_APP_ID), e.g. aura_pk_…');
+    } else if (typeof o.appId !== 'string' || !APP_ID.test(o.appId) || /[,/]/.test(o.appId)) {
+      problems.push('appId must be a string of visible ASCII without spaces, "," or "/"');
     }
-    if (typeof o.appSecret !== 'string' || o.appSecret === '') {
-      problems.push('appSecret must be a non-empty string');
+    if (o.appSecret === undefined || o.appSecret === null || o.appSecret === '') {
+      problems.push('appSecret is required (AURA_APP_SECRET)');
+    } else if (typeof o.appSecret !== 'string') {
+      problems.push('appSecret must be a string');
     }
-    if (typeof o.apiKey !== 'string' || o.apiKey === '' || /[\r\n\0]/.test(o.apiKey)) {
-      problems.push('apiKey must be a non-empty string on one line');
+    if (o.apiKey === undefined || o.apiKey === null || o.apiKey === '') {
+      problems.push('apiKey is required (AURA_API_KEY)');
+    } else if (typeof o.apiKey !== 'string' || /[\r\n\0]/.test(o.apiKey)) {
+      problems.push('apiKey must be a string on one line');
     }
     const tokenTtl = o.tokenTtl ?? DEFAULT_TOKEN_TTL;
     if (!positiveInteger(tokenTtl, MAX_TOKEN_TTL)) {
@@ -272,40 +281,43 @@ export class AuraClient {
     if (options.patientId !== undefined) body.patient_id = options.patientId;
     if (options.context !== undefined) body.context = options.context;
     const path = '/uploader/upload/init';
-    const result = await this.#post(path, body, options);
-    if (!isRecord(result) || !Array.isArray(result.studies)) {
-      throw this.#invalid(path, 'has no studies list');
-    }
-    return result as InitUploadResult;
+    const answer = await this.#post(path, body, options);
+    return this.#initResult(answer, body.upload_id as string, path);
   }
 
   /** `POST /uploader/upload/start`. */
-  startUpload(options: UploadStepOptions): Promise<unknown> {
-    return this.#post('/uploader/upload/start', this.#stepBody(options), options);
+  async startUpload(options: UploadStepOptions): Promise<UploadStepResult> {
+    const body = this.#stepBody(options);
+    const path = '/uploader/upload/start';
+    return this.#stepResult(await this.#post(path, body, options), body.upload_id, path);
   }
 
   /** `POST /uploader/upload/complete`. */
-  completeUpload(options: UploadStepOptions): Promise<unknown> {
-    return this.#post('/uploader/upload/complete', this.#stepBody(options), options);
+  async completeUpload(options: UploadStepOptions): Promise<UploadStepResult> {
+    const body = this.#stepBody(options);
+    const path = '/uploader/upload/complete';
+    return this.#stepResult(await this.#post(path, body, options), body.upload_id, path);
   }
 
   /** `POST /uploader/upload/error`: tells Aura the browser upload failed. */
-  reportUploadError(options: UploadErrorOptions): Promise<unknown> {
+  async reportUploadError(options: UploadErrorOptions): Promise<UploadStepResult> {
     const body = {
       upload_id: requireId(options?.uploadId, 'uploadId'),
       message: requireId(options.message, 'message'),
       mode: options.mode ?? 'bulk',
     };
-    return this.#post('/uploader/upload/error', body, options);
+    const path = '/uploader/upload/error';
+    return this.#stepResult(await this.#post(path, body, options), body.upload_id, path);
   }
 
   /** `POST /uploader/upload/cancel`. */
-  cancelUpload(options: CancelUploadOptions): Promise<unknown> {
+  async cancelUpload(options: CancelUploadOptions): Promise<UploadStepResult> {
     const body = {
       upload_id: requireId(options?.uploadId, 'uploadId'),
       mode: options.mode ?? 'bulk',
     };
-    return this.#post('/uploader/upload/cancel', body, options);
+    const path = '/uploader/upload/cancel';
+    return this.#stepResult(await this.#post(path, body, options), body.upload_id, path);
   }
 
   /**
@@ -466,7 +478,7 @@ export class AuraClient {
     });
   }
 
-  #stepBody(options: UploadStepOptions): Record<string, unknown> {
+  #stepBody(options: UploadStepOptions): { upload_id: string; assembly_id: string; mode: string } {
     return {
       upload_id: requireId(options?.uploadId, 'uploadId'),
       assembly_id: requireId(options.assemblyId, 'assemblyId'),
@@ -487,6 +499,48 @@ export class AuraClient {
       uploadId: typeof answer.upload_id === 'string' ? answer.upload_id : uploadId,
       status: answer.status,
       ...(typeof answer.message === 'string' ? { message: answer.message } : {}),
+      raw: answer,
+    };
+  }
+
+  // The wire's snake_case names are mapped to the TypeScript API's camelCase here, and only here.
+
+  #initResult(answer: unknown, uploadId: string, path: string): InitUploadResult {
+    if (!isRecord(answer) || !Array.isArray(answer.studies)) {
+      throw this.#invalid(path, 'has no studies list');
+    }
+    const studies: InitUploadStudy[] = [];
+    for (const study of answer.studies) {
+      const id = isRecord(study) ? study.id : undefined;
+      if (typeof id !== 'string' && !Number.isSafeInteger(id)) {
+        throw this.#invalid(path, 'has a study without an id');
+      }
+      const studyUid = (study as Record<string, unknown>).study_uid;
+      studies.push({
+        id: String(id),
+        ...(typeof studyUid === 'string' ? { studyUid } : {}),
+      });
+    }
+    return {
+      uploadId: typeof answer.upload_id === 'string' ? answer.upload_id : uploadId,
+      studies,
+      ...(typeof answer.status === 'string' ? { status: answer.status } : {}),
+      raw: answer,
+    };
+  }
+
+  /** A lifecycle step's answer: Aura promises only a 2xx, so every field but the id is optional. */
+  #stepResult(answer: unknown, uploadId: string, path: string): UploadStepResult {
+    if (answer !== undefined && !isRecord(answer)) {
+      throw this.#invalid(path, 'is neither empty nor a JSON object');
+    }
+    const fields = answer ?? {};
+    return {
+      uploadId: typeof fields.upload_id === 'string' ? fields.upload_id : uploadId,
+      ...(typeof fields.success === 'boolean' ? { success: fields.success } : {}),
+      ...(typeof fields.status === 'string' ? { status: fields.status } : {}),
+      ...(typeof fields.message === 'string' ? { message: fields.message } : {}),
+      raw: answer,
     };
   }
 
@@ -501,6 +555,7 @@ export class AuraClient {
       method: context.method,
       path: context.path,
       secrets: [this.#appSecret, this.#apiKey, ...this.#recentTokens],
+      signed: context.signed,
     };
   }
 }

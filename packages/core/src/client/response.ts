@@ -1,23 +1,13 @@
-import { AuraApiError, AuraError } from '../errors';
+import { AuraApiError, AuraError, isAuraError } from '../errors';
+import { redactText, redactValue } from '../redact';
 import type { StoredToken } from '../tokens/store';
 
 const TOKEN_SHAPE = /^[\x21-\x7e]+$/;
-// Values that must never reach a message, whatever the server echoes back.
-const SECRET_PATTERNS = [
-  /aubt_[A-Za-z0-9._~+/=-]+/g,
-  /aura_sk_[A-Za-z0-9._~+/=-]+/g,
-  /\b[0-9a-fA-F]{64}\b/g, // an HMAC signature
-];
 const MAX_MESSAGE = 500;
 
-/** Removes known secrets (and anything shaped like a token or a secret) from `text`. */
+/** Removes the given secrets and anything shaped like a credential from `text`. */
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  }
-  for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, '[redacted]');
-  return out;
+  return redactText(text, secrets);
 }
 
 /** `Retry-After` as seconds from now: delta-seconds or an HTTP date; `undefined` when absent or bad. */
@@ -89,6 +79,32 @@ export interface ErrorContext {
   method: string;
   path: string;
   secrets: readonly string[];
+  /** Signed with the app credentials: a refusal of the signature then gets a hint. */
+  signed?: boolean;
+}
+
+// What Aura (and the verifier) answer when the signature does not check out. A wrong secret and
+// an unknown app id are refused alike, by design, so the hint names both.
+const CREDENTIAL_CODES = new Set([
+  'invalid_signature',
+  'app_not_allowed',
+  'unknown_app',
+  'invalid_app',
+  'invalid_credentials',
+]);
+
+/** What to check next, for the refusals whose cause lies in the caller's configuration. */
+function hint(status: number, apiCode: string | undefined, signed: boolean): string {
+  if (status !== 401 && status !== 403) return '';
+  if (apiCode === 'invalid_api_key') return '. Check the API key (apiKey, AURA_API_KEY).';
+  if (!signed) return '';
+  if (apiCode !== undefined && CREDENTIAL_CODES.has(apiCode)) {
+    return ". Check the app id and secret (appId/appSecret, AURA_APP_ID/AURA_APP_SECRET: a wrong secret and an unknown app id are refused alike) and this machine's clock.";
+  }
+  if (apiCode === 'timestamp_out_of_window') {
+    return ". Check this machine's clock (the server's Date header could not correct it).";
+  }
+  return '';
 }
 
 /** The typed error for a non-2xx answer: `auth` for 401/403, `api` otherwise. */
@@ -99,14 +115,19 @@ export function apiError(
   parsed: ParsedBody,
   context: ErrorContext,
 ): AuraApiError {
-  const body = parsed.json ? parsed.value : parsed.text.slice(0, 4096);
+  // A server or proxy may echo the request back: the body keeps nothing the client knows as secret.
+  const body = redactValue(
+    parsed.json ? parsed.value : parsed.text.slice(0, 4096),
+    context.secrets,
+    isAuraError,
+  );
   const readable = readError(body);
   let detail = readable.message ?? (statusText || 'no message');
   if (detail.length > MAX_MESSAGE) detail = `${detail.slice(0, MAX_MESSAGE)}…`;
   const retryAfter = parseRetryAfter(headers.get('retry-after'));
   const code = status === 401 || status === 403 ? 'auth' : 'api';
-  const message = redact(
-    `Aura answered ${status} to ${context.method} ${context.path}: ${detail}${readable.apiCode === undefined ? '' : ` [${readable.apiCode}]`}${retryAfter === undefined ? '' : ` (retry after ${retryAfter} s)`}`,
+  const message = redactText(
+    `Aura answered ${status} to ${context.method} ${context.path}: ${detail}${readable.apiCode === undefined ? '' : ` [${readable.apiCode}]`}${retryAfter === undefined ? '' : ` (retry after ${retryAfter} s)`}${hint(status, readable.apiCode, context.signed === true)}`,
     context.secrets,
   );
   return new AuraApiError(code, message, {

@@ -1,5 +1,6 @@
 import { AuraError } from '../errors';
-import { parseBody, parseRetryAfter, readError, redact } from './response';
+import { redactText, redactValue } from '../redact';
+import { parseBody, parseRetryAfter, readError } from './response';
 
 export interface RetryOptions {
   /** Attempts in all, the first included (default 3). */
@@ -51,6 +52,18 @@ const NOT_SENT = new Set([
 // Failures after sending: the server may have acted, so only idempotent methods retry them.
 const MAYBE_SENT = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+// Failures to open a connection at all, with what to check next.
+const CONNECT_HINTS: Record<string, string> = {
+  ECONNREFUSED: ': is the Aura API (or aura-sandbox) running there?',
+  ENOTFOUND: ': check the host name in baseUrl (AURA_BASE_URL)',
+  EAI_AGAIN: ': the host name could not be resolved now; check DNS and the network',
+  ENETUNREACH: ': check the network',
+  EHOSTUNREACH: ': check the network',
+  EADDRNOTAVAIL: '',
+  UND_ERR_CONNECT_TIMEOUT: ': the host did not answer; check the address and any firewall',
+};
+// What fetch says when it refuses before connecting: the spec's blocked ports (1, 25, 6000, …).
+const BAD_PORT = 'bad port';
 
 function errorCode(error: unknown): string | undefined {
   let current: unknown = error;
@@ -65,6 +78,60 @@ function errorCode(error: unknown): string | undefined {
     else current = cause;
   }
   return undefined;
+}
+
+/**
+ * The innermost message of a failure: fetch reports every network error as `fetch failed` and
+ * keeps the reason (`bad port`, `connect ECONNREFUSED 127.0.0.1:4010`) in its `cause`.
+ */
+function innermostMessage(error: unknown): string | undefined {
+  let found: string | undefined;
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const { message, errors, cause } = current as {
+      message?: unknown;
+      errors?: unknown;
+      cause?: unknown;
+    };
+    if (typeof message === 'string' && message.trim() !== '') found = message.trim();
+    if (cause !== undefined) current = cause;
+    else if (Array.isArray(errors) && errors.length > 0) current = errors[0];
+    else break;
+  }
+  return found;
+}
+
+/** The scheme, host and port the call went to: no path, user info or query to redact. */
+function originOf(url: string | undefined): string {
+  if (url === undefined || url === '') return 'the Aura API';
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'the Aura API';
+  }
+}
+
+/** What went wrong on the way to `origin`, naming the underlying cause and what to check. */
+export function describeNetworkFailure(
+  method: string,
+  path: string,
+  origin: string,
+  error: unknown,
+  code: string | undefined,
+): string {
+  const call = `${method} ${path}`;
+  const inner = innermostMessage(error);
+  if (code !== undefined && Object.hasOwn(CONNECT_HINTS, code)) {
+    return `${call}: could not connect to ${origin} (${code})${CONNECT_HINTS[code]}`;
+  }
+  if (code === undefined && inner === BAD_PORT) {
+    return `${call}: could not connect to ${origin} (bad port: fetch refuses to connect to this port; use another)`;
+  }
+  if (code !== undefined) {
+    const detail = inner === undefined || inner.includes(code) ? '' : `: ${inner}`;
+    return `${call}: the connection to ${origin} failed (${code}${detail})`;
+  }
+  return `${call}: could not reach ${origin} (${inner ?? 'unknown error'})`;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -127,7 +194,7 @@ export class Transport {
           await sleep(this.#backoff(attempt), context.signal);
           continue;
         }
-        throw this.#failure(error, context, code);
+        throw this.#failure(error, context, code, outgoing.url);
       }
 
       if (context.signed && response.status === 401 && !skewFixed) {
@@ -160,7 +227,13 @@ export class Transport {
     try {
       return await response.text();
     } catch (error) {
-      throw this.#failure(error, context, errorCode(error), this.#timeouts.get(response));
+      throw this.#failure(
+        error,
+        context,
+        errorCode(error),
+        response.url,
+        this.#timeouts.get(response),
+      );
     }
   }
 
@@ -189,15 +262,16 @@ export class Transport {
       this.#timeouts.set(response, timeout);
       return response;
     } catch (error) {
-      if (timeout.aborted && !context.signal?.aborted) throw this.#timeoutError(context);
+      if (timeout.aborted && !context.signal?.aborted)
+        throw this.#timeoutError(context, outgoing.url);
       throw error;
     }
   }
 
-  #timeoutError(context: SendContext): AuraError {
+  #timeoutError(context: SendContext, url: string | undefined): AuraError {
     return new AuraError(
       'timeout',
-      `${context.method} ${context.path} got no complete answer within ${this.#o.timeoutMs} ms`,
+      `${context.method} ${context.path} got no complete answer from ${originOf(url)} within ${this.#o.timeoutMs} ms`,
     );
   }
 
@@ -205,17 +279,25 @@ export class Transport {
     error: unknown,
     context: SendContext,
     code: string | undefined,
+    url: string | undefined,
     timeout?: AbortSignal,
   ): unknown {
     if (error instanceof AuraError) return error;
     if (context.signal?.aborted) return error; // the caller's own abort, as fetch reports it
-    if (timeout?.aborted) return this.#timeoutError(context);
-    const reason = code ?? (error instanceof Error ? error.message : 'unknown error');
-    return new AuraError(
-      'network',
-      redact(`${context.method} ${context.path} failed: ${reason}`, this.#o.secrets()),
-      { cause: error },
+    if (timeout?.aborted) return this.#timeoutError(context, url);
+    const secrets = this.#o.secrets();
+    const message = describeNetworkFailure(
+      context.method,
+      context.path,
+      originOf(url),
+      error,
+      code,
     );
+    // The cause is kept for diagnosis, as a redacted copy: a custom fetch or a proxy may have
+    // put the request (its API key, its token) into it.
+    return new AuraError('network', redactText(message, secrets), {
+      cause: redactValue(error, secrets),
+    });
   }
 
   /** True when the 401 says our timestamp is off and the `Date` header lets us correct it. */

@@ -67,11 +67,17 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Answers are camelCase (Aura's snake_case wire names are mapped once, in the client); `raw` is
+ * the answer as Aura sent it, for fields Aura adds later.
+ */
 export interface ManageResult {
   success: boolean;
   uploadId: string;
   status: string;
   message?: string;
+  /** The parsed answer, as sent. */
+  raw: unknown;
 }
 
 export interface SubmitOptions extends CallOptions {
@@ -101,9 +107,33 @@ export interface InitUploadOptions extends CallOptions {
   context?: Record<string, unknown>;
 }
 
+export interface InitUploadStudy {
+  /** Aura's id for the study. */
+  id: string;
+  /** The DICOM study instance UID it was registered under (`study_uid`), when Aura says it. */
+  studyUid?: string;
+}
+
 export interface InitUploadResult {
-  studies: Array<{ id: string; [key: string]: unknown }>;
-  [key: string]: unknown;
+  /** The upload's id (`upload_id`): Aura's when it answers one, else the one sent. */
+  uploadId: string;
+  studies: InitUploadStudy[];
+  /** The upload's state (`status`), when Aura says it. */
+  status?: string;
+  /** The parsed answer, as sent. */
+  raw: unknown;
+}
+
+/** What `startUpload`, `completeUpload`, `reportUploadError` and `cancelUpload` answer. */
+export interface UploadStepResult {
+  /** The upload's id (`upload_id`): Aura's when it answers one, else the one sent. */
+  uploadId: string;
+  /** Present when Aura answers a body with it (the API promises only a 2xx). */
+  success?: boolean;
+  status?: string;
+  message?: string;
+  /** The parsed answer, as sent (`undefined` for an empty answer). */
+  raw: unknown;
 }
 
 export interface UploadStepOptions extends CallOptions {

@@ -148,12 +148,14 @@ describe('endpoints', () => {
       success: true,
       uploadId: 'u1',
       status: 'submitted',
+      raw: { success: true, upload_id: 'u1', status: 'submitted' },
     });
     expect(await client.withdraw({ uploadId: 'u1', reason: 'Duplicate upload' })).toEqual({
       success: true,
       uploadId: 'u1',
       status: 'withdrawn',
       message: 'ok',
+      raw: { success: true, upload_id: 'u1', status: 'withdrawn', message: 'ok' },
     });
     expect(server.seen('/uploader/manage/submit')[0]!.json).toEqual({
       upload_id: 'u1',
@@ -179,14 +181,21 @@ describe('endpoints', () => {
       source: 'partner',
       patientId: 'p1',
     });
-    expect(init.studies[0]!.id).toBe('study-1');
+    // Aura's documented answer has only the studies: the id sent stands in for upload_id.
+    expect(init).toEqual({
+      uploadId: '6f1c9a52-3f39-4f7e-9d3c-2b0f3a1d9e11',
+      studies: [{ id: 'study-1' }],
+      raw: { studies: [{ id: 'study-1' }] },
+    });
     const step = { uploadId: 'u1', assemblyId: 'a1' };
-    expect(await client.startUpload(step)).toBeUndefined();
-    expect(await client.completeUpload(step)).toBeUndefined();
-    expect(
-      await client.reportUploadError({ uploadId: 'u1', message: 'tus failed' }),
-    ).toBeUndefined();
-    expect(await client.cancelUpload({ uploadId: 'u1' })).toBeUndefined();
+    // Empty 2xx answers (the API promises nothing more): the id sent, and no body.
+    const empty = { uploadId: 'u1', raw: undefined };
+    expect(await client.startUpload(step)).toEqual(empty);
+    expect(await client.completeUpload(step)).toEqual(empty);
+    expect(await client.reportUploadError({ uploadId: 'u1', message: 'tus failed' })).toEqual(
+      empty,
+    );
+    expect(await client.cancelUpload({ uploadId: 'u1' })).toEqual(empty);
     expect(server.seen('/uploader/upload/init')[0]!.json).toEqual({
       upload_id: '6f1c9a52-3f39-4f7e-9d3c-2b0f3a1d9e11',
       studies: { '1.2.3': { patient_name: 'X', modalities: ['CT'], series_count: 1, images: 3 } },
@@ -209,6 +218,72 @@ describe('endpoints', () => {
       mode: 'bulk',
     });
     expect(server.seen('/auth/exchange')).toHaveLength(1);
+  });
+
+  it('every uploader answer is camelCase, with the snake_case answer kept as raw', async () => {
+    const client = clientFor(server);
+    const uploadId = '6f1c9a52-3f39-4f7e-9d3c-2b0f3a1d9e11';
+    // What the sandbox (and a newer Aura) answer: more fields, all snake_case.
+    const initAnswer = {
+      studies: [{ id: 'study-1', study_uid: '1.2.3', later_field: 1 }],
+      upload_id: uploadId,
+      status: 'initialized',
+    };
+    const stepAnswer = (status: string) => ({
+      success: true,
+      upload_id: uploadId,
+      status,
+      message: 'ok',
+      assembly_id: 'a1',
+    });
+    server.hook = (req) => {
+      if (req.bearer === undefined) return undefined;
+      if (req.path.endsWith('/init')) return { status: 200, body: initAnswer };
+      const action = req.path.split('/').pop()!;
+      return { status: 200, body: stepAnswer(action) };
+    };
+    const init = await client.initUpload({ uploadId, studies: { '1.2.3': {} } });
+    expect(init).toEqual({
+      uploadId,
+      studies: [{ id: 'study-1', studyUid: '1.2.3' }],
+      status: 'initialized',
+      raw: initAnswer,
+    });
+    const step = { uploadId, assemblyId: 'a1' };
+    const results = {
+      start: await client.startUpload(step),
+      complete: await client.completeUpload(step),
+      error: await client.reportUploadError({ uploadId, message: 'tus failed' }),
+      cancel: await client.cancelUpload({ uploadId }),
+    };
+    for (const [action, result] of Object.entries(results)) {
+      expect(result).toEqual({
+        uploadId,
+        success: true,
+        status: action,
+        message: 'ok',
+        raw: stepAnswer(action),
+      });
+    }
+    for (const result of [init, ...Object.values(results)]) {
+      const keys = Object.keys(result).filter((key) => key !== 'raw');
+      expect(keys.filter((key) => key.includes('_'))).toEqual([]);
+    }
+  });
+
+  it('an uploader answer that breaks the API promise is an invalid response', async () => {
+    const client = clientFor(server);
+    const uploadId = '6f1c9a52-3f39-4f7e-9d3c-2b0f3a1d9e11';
+    let answer: unknown;
+    server.hook = (req) => (req.bearer === undefined ? undefined : { status: 200, body: answer });
+    for (const bad of [{ studies: [{ name: 'no id' }] }, { studies: [null] }, { studies: 'x' }]) {
+      answer = bad;
+      const error = await caught(client.initUpload({ uploadId, studies: { '1.2.3': {} } }));
+      expect(isAuraError(error, 'invalid_response')).toBe(true);
+    }
+    answer = ['not', 'an', 'object'];
+    const error = await caught(client.startUpload({ uploadId, assemblyId: 'a1' }));
+    expect(isAuraError(error, 'invalid_response')).toBe(true);
   });
 
   it('refuses a missing upload id before calling', async () => {

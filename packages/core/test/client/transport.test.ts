@@ -42,7 +42,12 @@ describe('retries', () => {
         ? { status: 503, body: { message: 'maintenance' } }
         : undefined;
     const result = await client.submit({ uploadId: 'u1' });
-    expect(result).toEqual({ success: true, uploadId: 'u1', status: 'submitted' });
+    expect(result).toEqual({
+      success: true,
+      uploadId: 'u1',
+      status: 'submitted',
+      raw: { success: true, upload_id: 'u1', status: 'submitted' },
+    });
     expect(server.seen('/uploader/manage/submit').map((r) => r.status)).toEqual([503, 200]);
   });
 
