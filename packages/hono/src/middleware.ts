@@ -1,0 +1,84 @@
+/** The Hono middlewares of docs/ARCHITECTURE.md's adapter table; each only translates to the core. */
+import {
+  auraErrorResponse,
+  createInboundVerifier,
+  ensureAuraToken,
+  errorResponse,
+  type InboundVerifierOptions,
+} from '@aura/core';
+import type { ErrorHandler } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import {
+  type AuraClientSourceOptions,
+  clientResolver,
+  neutralRequest,
+  readRawBody,
+  send,
+} from './request';
+import type { AuraVariables } from './types';
+
+export type AuraMiddlewareOptions = AuraClientSourceOptions;
+
+/** `app.use('*', auraMiddleware())` → `c.var.aura`, one client per app (per bindings on Workers). */
+export function auraMiddleware(options: AuraMiddlewareOptions = {}) {
+  const clientFor = clientResolver(options);
+  return createMiddleware<{ Variables: Pick<AuraVariables, 'aura'> }>(async (c, next) => {
+    c.set('aura', clientFor(c));
+    await next();
+  });
+}
+
+/** A valid Aura token before the handler runs (Aura's refusal answered as JSON), else no call. */
+export function requireAuraToken() {
+  return createMiddleware<{ Variables: Pick<AuraVariables, 'aura'> }>(async (c, next) => {
+    const client = c.get('aura');
+    if (client === undefined) {
+      // Fail closed: without the client there is no token to check.
+      return send(
+        c,
+        errorResponse(
+          500,
+          'aura_not_configured',
+          'requireAuraToken() needs auraMiddleware() first',
+        ),
+      );
+    }
+    const refused = await ensureAuraToken(client);
+    if (refused !== undefined) return send(c, refused);
+    await next();
+  });
+}
+
+export type VerifyAuraSignatureOptions = InboundVerifierOptions;
+
+/**
+ * Verifies a signed inbound call on its raw bytes (read first, within `maxBodyBytes`), then
+ * exposes `c.var.auraCaller`; the handler reads the same bytes with `await c.req.json()`.
+ */
+export function verifyAuraSignature(options: VerifyAuraSignatureOptions) {
+  const verifier = createInboundVerifier(options);
+  return createMiddleware<{ Variables: Pick<AuraVariables, 'auraCaller'> }>(async (c, next) => {
+    const body = await readRawBody(c, verifier.maxBodyBytes);
+    if (!body.ok) return send(c, body.response);
+    const result = await verifier.verify(neutralRequest(c), body.bytes);
+    if (!result.ok) return send(c, result.response);
+    c.set('auraCaller', result.caller);
+    await next();
+  });
+}
+
+/**
+ * `app.onError(auraErrorHandler)`: an Aura error answers its status and `{ error: { code,
+ * message } }`; anything else gets Hono's own default answer (an `HTTPException`'s response,
+ * else a logged 500), so adding it changes nothing for the app's other errors.
+ */
+export const auraErrorHandler: ErrorHandler = (error, c) => {
+  const mapped = auraErrorResponse(error);
+  if (mapped !== undefined) return send(c, mapped);
+  if ('getResponse' in error) {
+    const response = error.getResponse();
+    return c.newResponse(response.body, response);
+  }
+  console.error(error);
+  return c.text('Internal Server Error', 500);
+};

@@ -1,0 +1,28 @@
+import type { AuraClient } from '@aura/core';
+
+/** The service that signed an inbound call, once `verifyAuraSignature` has verified it. */
+export interface AuraCaller {
+  appId: string;
+}
+
+/** What the middlewares put on the context: `c.var.aura` and `c.var.auraCaller`. */
+export interface AuraVariables {
+  aura: AuraClient;
+  auraCaller: AuraCaller;
+}
+
+/** A Hono `Env` for an app that uses the middlewares: `new Hono<AuraEnv>()`. */
+export interface AuraEnv {
+  Variables: AuraVariables;
+}
+
+/** The `AURA_*` variables as Workers bindings (`[vars]` and secrets), read from `c.env`. */
+export interface AuraBindings {
+  AURA_BASE_URL?: string;
+  AURA_APP_ID?: string;
+  AURA_APP_SECRET?: string;
+  AURA_API_KEY?: string;
+  AURA_TOKEN_TTL?: string;
+  AURA_DEFAULT_SCOPES?: string;
+  AURA_TIMEOUT?: string;
+}
