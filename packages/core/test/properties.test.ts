@@ -125,10 +125,15 @@ function targetOf(url: string): string {
   return target === '' ? '/' : target;
 }
 
-function asReceived(
-  signed: SignedRequest,
-): VerifiableRequest & { headers: Record<string, string> } {
-  const received: VerifiableRequest & { headers: Record<string, string> } = {
+type Received = VerifiableRequest & {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+};
+
+function asReceived(signed: SignedRequest): Received {
+  const received: Received = {
     method: signed.method,
     url: targetOf(signed.url),
     headers: { ...signed.headers },

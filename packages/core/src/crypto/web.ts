@@ -28,7 +28,12 @@ function toHex(buffer: ArrayBuffer): string {
 }
 
 function bytesOf(data: string | Uint8Array): Uint8Array<ArrayBuffer> {
-  return (typeof data === 'string' ? encoder.encode(data) : data) as Uint8Array<ArrayBuffer>;
+  if (typeof data === 'string') return encoder.encode(data);
+  // WebCrypto refuses views of a SharedArrayBuffer, which node:crypto hashes like any bytes:
+  // copied here so that both backends answer alike.
+  return data.buffer instanceof ArrayBuffer
+    ? (data as Uint8Array<ArrayBuffer>)
+    : new Uint8Array(data);
 }
 
 async function hmacRaw(

@@ -13,3 +13,5 @@ export const DEFAULT_SKEW_SECONDS = 300;
 export const MAX_AUTHORIZATION_LENGTH = 4096;
 /** Largest timestamp whose date still fits `YYYYMMDD` (9999-12-31T23:59:59Z). */
 export const MAX_TIMESTAMP = 253_402_300_799;
+/** Verifier default: deadline, in ms, for an asynchronous secret lookup or nonce claim. */
+export const DEFAULT_VERIFY_TIMEOUT_MS = 2000;

@@ -1,20 +1,44 @@
 import { defaultBackend } from '../crypto/default';
 import type { CryptoBackend, MaybePromise } from '../crypto/types';
 import { isAuraError } from '../errors';
-import { MemoryNonceStore, type NonceStore } from '../replay/nonce-store';
+import { defaultNonceStore } from '../replay/default-store';
+import type { NonceStore } from '../replay/nonce-store';
 import { parseAuthorization } from './authorization';
 import { canonicalPath, canonicalQuery, normalizeHeaderValue } from './canonical';
-import { ALGORITHM, DEFAULT_SKEW_SECONDS, EMPTY_SHA256, SERVICE } from './constants';
+import {
+  ALGORITHM,
+  DEFAULT_SKEW_SECONDS,
+  DEFAULT_VERIFY_TIMEOUT_MS,
+  EMPTY_SHA256,
+  SERVICE,
+} from './constants';
 import { utcDate } from './date';
 import { signingKeyFor } from './signing-key-cache';
+import { parseTarget } from './target';
 
+/**
+ * An inbound request as the server received it. Shaped so that Node's `IncomingMessage` fits as
+ * it is (`{ method: req.method, url: req.url, headers: req.headersDistinct, body }`): an absent
+ * method or URL is refused (`invalid_method`, `invalid_path`), not a type error.
+ */
 export interface VerifiableRequest {
-  method: string;
-  /** The raw request target: path and query exactly as received. */
-  url: string;
+  /** The method as received; only RFC 9110 token characters, upper-cased as ASCII. */
+  method: string | undefined;
+  /**
+   * The raw request target exactly as received: `/path?query` (origin-form) or
+   * `http://host/path?query` (absolute-form, whose host must then be the signed `Host`). Its path
+   * must already be canonical where servers disagree (no `\`, no `.`/`..` segment raw or
+   * percent-encoded, no `//` inside it), else `invalid_path`: docs/VERIFIER.md.
+   */
+  url: string | undefined;
   headers: Record<string, string | string[] | undefined>;
-  /** The raw body bytes as received (never a re-serialised object). */
-  body?: Uint8Array | string;
+  /**
+   * The raw body bytes as received: a `Uint8Array`/`Buffer`, any other `ArrayBufferView`, an
+   * `ArrayBuffer`, or a string (hashed as UTF-8). Adapters pass bytes: a body decoded to a string
+   * has already lost what it was (a lone `\ud800` and `\ufffd` decode alike), and a parsed,
+   * re-serialised object never matches. Absent or empty means no body.
+   */
+  body?: Uint8Array | ArrayBufferView | ArrayBuffer | string | undefined;
 }
 
 export type SecretLookup = (appId: string) => string | undefined | Promise<string | undefined>;
@@ -32,6 +56,12 @@ export interface VerifyOptions {
   nonceStore?: NonceStore;
   /** Clock in milliseconds (default `Date.now`). */
   now?: () => number;
+  /**
+   * Deadline, in ms, for each answer awaited from outside the verifier: an asynchronous `secrets`
+   * lookup (past it: 503 `secret_lookup_failed`) and an asynchronous `nonceStore.claim` (503
+   * `nonce_store_unavailable`). Default 2000. The timer never keeps a process alive.
+   */
+  timeoutMs?: number;
 }
 
 export type VerifyFailureCode =
@@ -47,6 +77,7 @@ export type VerifyFailureCode =
   | 'timestamp_out_of_window'
   | 'invalid_nonce'
   | 'host_not_allowed'
+  | 'invalid_method'
   | 'invalid_path'
   | 'invalid_signature'
   | 'app_not_allowed'
@@ -60,16 +91,18 @@ export type VerifyResult = { ok: true; appId: string } | VerifyFailure;
 
 const TIMESTAMP = /^(?:0|[1-9][0-9]{0,11})$/;
 const NONCE = /^[\x21-\x7e]{1,128}$/;
-const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
-// Used when the app id is unknown, so that unknown ids cost the same work as bad signatures.
-const DECOY_SECRET = 'aura-verifier-decoy-secret';
+// RFC 9110 token characters only: `toUpperCase` maps some non-ASCII letters to ASCII ones
+// (`ſ` → `S`), so the method is checked before it is upper-cased, and then only ASCII remains.
+const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-let sharedNonceStore: MemoryNonceStore | undefined;
-
-/** One in-memory store per process for verifiers given none, so replay protection is never off. */
-function defaultNonceStore(): MemoryNonceStore {
-  if (sharedNonceStore === undefined) sharedNonceStore = new MemoryNonceStore();
-  return sharedNonceStore;
+/**
+ * The secret used for an unknown app id: one per id, so that its signing key is derived and
+ * cached per (app id, date) exactly as a real one is, and the first request for any id, known
+ * or not, costs one key derivation. It needs no secrecy: an unknown id is refused whatever the
+ * signature.
+ */
+function decoySecretFor(appId: string): string {
+  return `aura-verifier-decoy:${appId}`;
 }
 
 function failure(status: number, code: VerifyFailureCode, message: string): VerifyFailure {
@@ -108,17 +141,105 @@ function collectHeaders(raw: VerifiableRequest['headers']): Map<string, string[]
   return headers;
 }
 
+const TIMED_OUT: unique symbol = Symbol('timed out');
+
+/**
+ * `value` if it is not a promise (the common, synchronous case costs no timer), else the promise
+ * raced against a deadline. The timer is cleared once the promise settles and unref'd where the
+ * runtime allows, so a pending lookup never keeps the process alive.
+ */
+function within<T>(value: T | PromiseLike<T>, ms: number): T | Promise<T | typeof TIMED_OUT> {
+  if (
+    (typeof value !== 'object' && typeof value !== 'function') ||
+    value === null ||
+    typeof (value as PromiseLike<T>).then !== 'function'
+  ) {
+    return value as T;
+  }
+  return new Promise<T | typeof TIMED_OUT>((resolve, reject) => {
+    const timer = setTimeout(() => resolve(TIMED_OUT), ms);
+    (timer as { unref?: () => void }).unref?.();
+    Promise.resolve(value).then(
+      (settled) => {
+        clearTimeout(timer);
+        resolve(settled);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
 async function lookupSecret(
   secrets: VerifyOptions['secrets'],
   appId: string,
-): Promise<string | undefined> {
-  const secret =
+  timeoutMs: number,
+): Promise<string | undefined | typeof TIMED_OUT> {
+  let secret: unknown =
     typeof secrets === 'function'
-      ? await secrets(appId)
+      ? within(secrets(appId), timeoutMs)
       : Object.hasOwn(secrets, appId)
         ? secrets[appId]
         : undefined;
+  if (secret instanceof Promise) secret = await secret;
+  if (secret === TIMED_OUT) return TIMED_OUT;
   return typeof secret === 'string' && secret !== '' ? secret : undefined;
+}
+
+function isStringArray(value: unknown): value is string[] {
+  if (!Array.isArray(value)) return false;
+  for (const item of value) if (typeof item !== 'string') return false;
+  return true;
+}
+
+/**
+ * Why the options cannot be used as given, or `undefined`. Nothing is coerced: a string where a
+ * list belongs would be searched with `String.prototype.includes` (`'partner-app-2'` includes
+ * `'partner-app'`), so every option must be exactly what it says.
+ */
+function optionsProblem(options: VerifyOptions): string | undefined {
+  if (options === null || typeof options !== 'object') return 'options must be an object';
+  const { secrets, only, hosts, nonceStore, now } = options;
+  if (typeof secrets !== 'function' && (typeof secrets !== 'object' || secrets === null)) {
+    return 'secrets must be an object of app id → secret, or a lookup function';
+  }
+  if (only !== undefined && !isStringArray(only)) return 'only must be an array of app id strings';
+  if (hosts !== undefined && !isStringArray(hosts))
+    return 'hosts must be an array of host name strings';
+  if (
+    nonceStore !== undefined &&
+    (nonceStore === null || typeof (nonceStore as { claim?: unknown }).claim !== 'function')
+  ) {
+    return 'nonceStore must have a claim(appId, nonce, ttlMs) method';
+  }
+  if (now !== undefined && typeof now !== 'function') return 'now must be a function';
+  // A NaN skew would disable the window check and make nonces expire at once (replays pass);
+  // Infinity would do the first and keep nonces forever. Misconfiguration fails closed.
+  const skew = options.skewSeconds ?? DEFAULT_SKEW_SECONDS;
+  if (typeof skew !== 'number' || !Number.isFinite(skew) || skew < 0) {
+    return 'skewSeconds must be a finite number of seconds, 0 or more';
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    return 'timeoutMs must be a finite number of milliseconds, more than 0';
+  }
+  return undefined;
+}
+
+/** The body as bytes or a string, whatever form of bytes it came in; `false` if it is not bytes. */
+function payloadOf(body: unknown): string | Uint8Array | undefined | false {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  if (ArrayBuffer.isView(body))
+    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  // Tested by tag too, so that a buffer from another realm (a vm context, a worker) is bytes.
+  const tag = Object.prototype.toString.call(body);
+  if (tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]') {
+    return new Uint8Array(body as ArrayBuffer);
+  }
+  return false;
 }
 
 /** `verifyRequest` with a given crypto backend. */
@@ -144,14 +265,46 @@ async function verify(
   request: VerifiableRequest,
   options: VerifyOptions,
 ): Promise<VerifyResult> {
-  // A NaN skew would disable the window check and make nonces expire at once (replays pass);
-  // Infinity would do the first and keep nonces forever. Misconfiguration fails closed.
+  const misconfigured = optionsProblem(options);
+  if (misconfigured !== undefined) return failure(500, 'verifier_error', misconfigured);
   const skew = options.skewSeconds ?? DEFAULT_SKEW_SECONDS;
-  if (typeof skew !== 'number' || !Number.isFinite(skew) || skew < 0) {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
+  if (request === null || typeof request !== 'object') {
+    return failure(500, 'verifier_error', 'the request to verify must be an object');
+  }
+
+  const rawMethod = request.method;
+  if (typeof rawMethod !== 'string' || !METHOD.test(rawMethod)) {
+    return failure(
+      400,
+      'invalid_method',
+      rawMethod === undefined || rawMethod === ''
+        ? 'the request has no method'
+        : "the request method must be an RFC 9110 token (ASCII letters, digits and !#$%&'*+-.^_`|~)",
+    );
+  }
+  const method = rawMethod.toUpperCase();
+
+  // The target, before any signature work: its path must read the same to every router.
+  const target = parseTarget(request.url);
+  if (!target.ok) return failure(400, 'invalid_path', target.message);
+  let path: string;
+  try {
+    path = canonicalPath(target.path);
+  } catch (error) {
+    return failure(
+      400,
+      'invalid_path',
+      isAuraError(error) ? error.message : 'request path is invalid',
+    );
+  }
+
+  const payload = payloadOf(request.body);
+  if (payload === false) {
     return failure(
       500,
       'verifier_error',
-      'skewSeconds must be a finite number of seconds, 0 or more',
+      'the request body must be the raw bytes received (Uint8Array, ArrayBuffer or a view) or a string, never a parsed value',
     );
   }
 
@@ -240,8 +393,8 @@ async function verify(
     return failure(401, 'invalid_nonce', 'X-Aura-Nonce must be 1 to 128 visible ASCII characters');
   }
 
+  const host = signedValues.get('host')!.toLowerCase();
   if (options.hosts !== undefined) {
-    const host = signedValues.get('host')!.toLowerCase();
     if (!options.hosts.some((allowed) => allowed.toLowerCase() === host)) {
       return failure(
         401,
@@ -250,44 +403,36 @@ async function verify(
       );
     }
   }
-
-  // The raw target: origin-form, or absolute-form as a proxy would send it.
-  let target = typeof request.url === 'string' ? request.url : '';
-  const absolute = ABSOLUTE_FORM.exec(target);
-  if (absolute !== null) target = target.slice(absolute[0].length);
-  const hashAt = target.indexOf('#');
-  if (hashAt !== -1) target = target.slice(0, hashAt);
-  const queryAt = target.indexOf('?');
-  let path: string;
-  try {
-    path = canonicalPath(queryAt === -1 ? target : target.slice(0, queryAt));
-  } catch (error) {
+  // An absolute-form target names the host it is meant for; the signature only covers the
+  // Host header, so the two must be the same host, or a proxy could route it elsewhere.
+  if (target.authority !== undefined && target.authority.toLowerCase() !== host) {
     return failure(
-      400,
-      'invalid_path',
-      isAuraError(error) ? error.message : 'request path is invalid',
+      401,
+      'host_not_allowed',
+      `the request target names host "${target.authority.slice(0, 255)}", not the signed Host "${host.slice(0, 255)}"`,
     );
   }
-  const rawQuery = queryAt === -1 ? '' : target.slice(queryAt + 1);
-  const query = rawQuery === '' ? '' : canonicalQuery(rawQuery.split('&'));
 
-  const body = request.body;
+  const query = target.query === '' ? '' : canonicalQuery(target.query.split('&'));
+
   let payloadHash: MaybePromise<string> =
-    body === undefined || body.length === 0 ? EMPTY_SHA256 : backend.sha256Hex(body);
+    payload === undefined || payload.length === 0 ? EMPTY_SHA256 : backend.sha256Hex(payload);
   if (typeof payloadHash !== 'string') payloadHash = await payloadHash;
-  const method = String(request.method).toUpperCase();
   const canonicalRequest = `${method}\n${path}\n${query}\n${canonicalHeaders}\n${parsed.signedHeaders.join(';')}\n${payloadHash}`;
 
-  let secret: string | undefined;
+  let secret: string | undefined | typeof TIMED_OUT;
   try {
-    secret = await lookupSecret(options.secrets, parsed.appId);
+    secret = await lookupSecret(options.secrets, parsed.appId, timeoutMs);
   } catch {
+    secret = TIMED_OUT;
+  }
+  if (secret === TIMED_OUT) {
     return failure(503, 'secret_lookup_failed', 'the secret store could not be reached; try again');
   }
 
   const date = utcDate(Number(timestamp));
   const requestHash = await backend.sha256Hex(canonicalRequest);
-  const key = await signingKeyFor(backend, secret ?? DECOY_SECRET, date);
+  const key = await signingKeyFor(backend, secret ?? decoySecretFor(parsed.appId), date);
   const stringToSign = `${ALGORITHM}\n${timestamp}\n${parsed.appId}/${date}/${SERVICE}\n${requestHash}`;
   const expected = await backend.hmacHex(key, stringToSign);
   const matches = timingSafeEqualHex(expected, parsed.signature);
@@ -299,13 +444,17 @@ async function verify(
 
   // Claimed only now, so that a forged request cannot use up a genuine client's nonce.
   const store = options.nonceStore ?? defaultNonceStore();
-  let fresh: boolean;
+  let fresh: boolean | typeof TIMED_OUT;
   try {
     // A timestamp is accepted while floor(now / 1000) is within ±skew of it: a window of
     // 2 × skew + 1 whole seconds. Held only 2 × skew, a nonce first seen at the window's first
     // millisecond expired a second before the window closed, and could be replayed in it.
-    fresh = await store.claim(parsed.appId, nonce, (2 * skew + 1) * 1000);
+    const claimed = within(store.claim(parsed.appId, nonce, (2 * skew + 1) * 1000), timeoutMs);
+    fresh = claimed instanceof Promise ? await claimed : claimed;
   } catch {
+    fresh = TIMED_OUT;
+  }
+  if (fresh === TIMED_OUT) {
     return failure(
       503,
       'nonce_store_unavailable',
