@@ -36,6 +36,41 @@ export type { AuraApiErrorOptions, AuraErrorCode, AuraErrorFor, AuraErrorOptions
 export { AuraApiError, AuraError, isAuraError } from './errors';
 export type { MemoryNonceStoreOptions, NonceStore } from './replay/nonce-store';
 export { MemoryNonceStore } from './replay/nonce-store';
+export type { AuraClientSource } from './server/client';
+export { resolveAuraClient } from './server/client';
+export { auraErrorResponse } from './server/errors';
+export type { ErrorBody, JsonParse, NeutralRequest, NeutralResponse } from './server/http';
+export {
+  errorResponse,
+  headersFromWeb,
+  headerValue,
+  isJsonContentType,
+  jsonResponse,
+  parseJson,
+} from './server/http';
+export type { InboundResult, InboundVerifier, InboundVerifierOptions } from './server/inbound';
+export {
+  bodyTooLarge,
+  createInboundVerifier,
+  DEFAULT_MAX_BODY_BYTES,
+  rawBodyUnavailable,
+  readBodyLimited,
+} from './server/inbound';
+export type {
+  MemoryRateLimitStoreOptions,
+  RateLimitHit,
+  RateLimitStore,
+} from './server/rate-limit';
+export { MemoryRateLimitStore } from './server/rate-limit';
+export type { AuraRoute, AuraRoutePath, AuraRoutesOptions, RouteBody } from './server/routes';
+export {
+  createAuraRoutes,
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_ROUTE_BODY_BYTES,
+  UPLOADER_MIN_USES,
+  UPLOADER_SCOPES,
+} from './server/routes';
+export { ensureAuraToken } from './server/token-guard';
 export type { AuthorizationParseResult, AuthorizationParts } from './signing/authorization';
 export { formatAuthorization, parseAuthorization } from './signing/authorization';
 export { canonicalPath, canonicalQuery, normalizeHeaderValue } from './signing/canonical';
