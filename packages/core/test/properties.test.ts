@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { CryptoBackend } from '../src/crypto/types';
 import { MemoryNonceStore } from '../src/replay/nonce-store';
 import { formatAuthorization, parseAuthorization } from '../src/signing/authorization';
+import { canonicalPath } from '../src/signing/canonical';
+import { EMPTY_SHA256 } from '../src/signing/constants';
 import { type SignableRequest, type SignedRequest, signRequestWith } from '../src/signing/sign';
 import {
   type VerifiableRequest,
@@ -184,6 +187,7 @@ const FIELDS = [
   'nonce',
   'timestamp',
   'body',
+  'path-spelling',
 ] as const;
 type Field = (typeof FIELDS)[number];
 
@@ -197,7 +201,20 @@ const REFUSALS: Record<Field, string[]> = {
   nonce: ['invalid_signature', 'invalid_nonce'],
   timestamp: ['invalid_signature', 'invalid_timestamp', 'timestamp_out_of_window'],
   body: ['invalid_signature'],
+  // Spellings a WHATWG URL router reads differently from the canonical path; several of them
+  // route to the very path that was signed, so only the path rule can refuse them.
+  'path-spelling': ['invalid_path'],
 };
+
+/** Raw-target spellings, each applied at one `/` of the path (issue 8 item 1). */
+const PATH_SPELLINGS: ReadonlyArray<(path: string, slash: number) => string> = [
+  // One byte changed: `/` → `\` (a WHATWG router still reads a `/`).
+  (path, slash) => `${path.slice(0, slash)}\\${path.slice(slash + 1)}`,
+  (path, slash) => `${path.slice(0, slash)}/%2e${path.slice(slash)}`,
+  (path, slash) => `${path.slice(0, slash)}/x/%2E%2e${path.slice(slash)}`,
+  (path, slash) => `${path.slice(0, slash)}/${path.slice(slash)}`,
+  (path, slash) => `${path.slice(0, slash)}/.${path.slice(slash)}`,
+];
 
 /** Changes exactly one byte (character) of one signed part of the received request. */
 function mutate(
@@ -235,6 +252,12 @@ function mutate(
         pick,
         field === 'timestamp' ? DIGITS : ALNUM,
       );
+      return;
+    }
+    case 'path-spelling': {
+      const slashes = [...path].flatMap((c, i) => (c === '/' ? [i] : []));
+      const spell = PATH_SPELLINGS[pick % PATH_SPELLINGS.length]!;
+      received.url = spell(path, slashes[at % slashes.length]!) + query;
       return;
     }
     case 'body': {
@@ -305,7 +328,152 @@ describe.each(backends)('properties with %s', (_, backend) => {
     },
     TIMEOUT_MS,
   );
+
+  it(
+    'accepts a raw target only when its canonical path is the one a WHATWG URL router reads',
+    async () => {
+      let accepted = 0;
+      await fc.assert(
+        fc.asyncProperty(targetArb, async (target) => {
+          const routed = routedCanonicalPath(target);
+          // Sign for what the old verifier read (the raw path canonicalised) and for what the
+          // router reads; either signature may be accepted only if it names the routed path.
+          const candidates = new Set<string>();
+          const raw = rawCanonicalPath(target);
+          if (raw !== undefined) candidates.add(raw);
+          if (routed !== undefined) candidates.add(routed);
+          for (const signedPath of candidates) {
+            const request = await handSigned(backend, target, signedPath);
+            const result = await verifyRequestWith(backend, request, {
+              secrets: { [DIFF_APP]: DIFF_SECRET },
+              now: () => DIFF_TS * 1000,
+              nonceStore: new MemoryNonceStore(),
+            });
+            if (result.ok) {
+              accepted++;
+              expect(signedPath).toBe(routed);
+            } else {
+              expect(['invalid_path', 'invalid_signature', 'host_not_allowed']).toContain(
+                result.code,
+              );
+            }
+          }
+        }),
+        { numRuns: NUM_RUNS * 2 },
+      );
+      // Not vacuous: plenty of generated targets are plain paths that verify.
+      expect(accepted).toBeGreaterThan(NUM_RUNS / 10);
+    },
+    TIMEOUT_MS,
+  );
 });
+
+// --- Differential: the verifier against a WHATWG URL router (issue 8 item 1). ---
+
+const DIFF_APP = 'diff-app';
+const DIFF_SECRET = 'diff-secret';
+const DIFF_TS = 1706140800;
+const TARGET_PIECES = [
+  '/',
+  '/',
+  '/',
+  'a',
+  'b',
+  'api',
+  '.',
+  '..',
+  '%2e',
+  '%2E',
+  '%2e%2E',
+  '\\',
+  '//',
+  '%41',
+  '%2f',
+  '%5C',
+  '%',
+  '%zz',
+  'é',
+  ' ',
+  '\t',
+  ';',
+  '?',
+  '?x=/../y',
+  '#',
+  '#f',
+  'http://h',
+  'http:',
+  '*',
+];
+const targetArb = fc
+  .tuple(fc.boolean(), fc.array(fc.constantFrom(...TARGET_PIECES), { maxLength: 10 }))
+  .map(([leadingSlash, pieces]) => (leadingSlash ? '/' : '') + pieces.join(''));
+
+function canonicalOrUndefined(path: string): string | undefined {
+  try {
+    return canonicalPath(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a router built on `new URL(target, base)` routes on, canonicalised. */
+function routedCanonicalPath(target: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(target, 'http://h');
+  } catch {
+    return undefined;
+  }
+  return url.host === 'h' ? canonicalOrUndefined(url.pathname) : undefined;
+}
+
+/** The raw path cut from the target and canonicalised, as the verifier did before the path rule. */
+function rawCanonicalPath(target: string): string | undefined {
+  let rest = target.replace(/^https?:\/\/[^/?#]*/i, '');
+  const hashAt = rest.indexOf('#');
+  if (hashAt !== -1) rest = rest.slice(0, hashAt);
+  const queryAt = rest.indexOf('?');
+  return canonicalOrUndefined(queryAt === -1 ? rest : rest.slice(0, queryAt));
+}
+
+/** A GET for `target` carrying a genuine signature over `signedPath` (and the raw query). */
+async function handSigned(
+  backend: CryptoBackend,
+  target: string,
+  signedPath: string,
+): Promise<VerifiableRequest> {
+  const hashAt = target.indexOf('#');
+  const beforeHash = hashAt === -1 ? target : target.slice(0, hashAt);
+  const queryAt = beforeHash.indexOf('?');
+  const query =
+    queryAt === -1
+      ? ''
+      : beforeHash
+          .slice(queryAt + 1)
+          .split('&')
+          .sort()
+          .join('&');
+  const nonce = `n-${Math.random().toString(36).slice(2)}`;
+  const canonicalRequest = `GET\n${signedPath}\n${query}\nhost:h\nx-aura-nonce:${nonce}\nx-aura-timestamp:${DIFF_TS}\n\nhost;x-aura-nonce;x-aura-timestamp\n${EMPTY_SHA256}`;
+  const date = new Date(DIFF_TS * 1000).toISOString().slice(0, 10).replaceAll('-', '');
+  const key = await backend.deriveSigningKey(DIFF_SECRET, date);
+  const stringToSign = `AURA-HMAC-SHA256\n${DIFF_TS}\n${DIFF_APP}/${date}/aura_request\n${await backend.sha256Hex(canonicalRequest)}`;
+  const signature = await backend.hmacHex(key, stringToSign);
+  return {
+    method: 'GET',
+    url: target,
+    headers: {
+      host: 'h',
+      'x-aura-nonce': nonce,
+      'x-aura-timestamp': String(DIFF_TS),
+      authorization: formatAuthorization({
+        appId: DIFF_APP,
+        signedHeaders: 'host;x-aura-nonce;x-aura-timestamp',
+        signature,
+      }),
+    },
+  };
+}
 
 // --- parseAuthorization on arbitrary input. ---
 
