@@ -14,3 +14,5 @@ const runs = [
 for (const [[file, label, backend], flags] of runs) {
   execFileSync(process.execPath, [...flags, `${dir}${file}`, label, backend], { stdio: 'inherit' });
 }
+// The three builds in one process: one replay history between them.
+execFileSync(process.execPath, [`${dir}replay.mjs`], { stdio: 'inherit' });
