@@ -21,6 +21,7 @@ describe('@aura/core public API', () => {
         "DEFAULT_SKEW_SECONDS",
         "DEFAULT_TIMEOUT_MS",
         "DEFAULT_TOKEN_TTL",
+        "DEFAULT_VERIFY_TIMEOUT_MS",
         "EMPTY_SHA256",
         "MAX_AUTHORIZATION_LENGTH",
         "MAX_TOKEN_TTL",
