@@ -1,0 +1,7 @@
+import './types';
+
+export { auraErrorHandler, requireAuraToken } from './guards';
+export { type AuraPluginOptions, auraPlugin } from './plugin';
+export { type AuraRoutesPluginOptions, auraRoutes } from './routes';
+export type { AuraAuthorizeRequest, AuraCaller } from './types';
+export { type VerifyAuraSignatureOptions, verifyAuraSignature } from './verify';
