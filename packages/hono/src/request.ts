@@ -6,6 +6,7 @@ import {
   type AuraClient,
   type AuraClientSource,
   type AuraEnv as AuraEnvRecord,
+  auraConfigFromEnv,
   headersFromWeb,
   type NeutralRequest,
   type NeutralResponse,
@@ -45,7 +46,10 @@ function perEnvClient(envOf: (c: Context) => AuraEnvRecord | undefined) {
     const env = envOf(c) ?? {};
     let client = clients.get(env);
     if (client === undefined) {
-      client = resolveAuraClient(undefined, env);
+      // Workers' fetch throws "Illegal invocation" when called as a method of another object,
+      // which the core's client does with its default `globalThis.fetch`: hand it a plain call.
+      const fetch: typeof globalThis.fetch = (input, init) => globalThis.fetch(input, init);
+      client = resolveAuraClient({ ...auraConfigFromEnv(env), fetch });
       clients.set(env, client);
     }
     return client;
