@@ -11,6 +11,7 @@ import {
   type InboundResult,
   type InboundVerifier,
   type InboundVerifierOptions,
+  type NeutralResponse,
   rawBodyUnavailable,
   readBodyLimited,
 } from '@aura/core';
@@ -32,6 +33,9 @@ type Checked = { [VERIFIED]?: InboundResult; rawBody?: unknown };
 
 export type VerifyAuraSignatureOptions = InboundVerifierOptions;
 
+const REPLACED =
+  'A preParsing hook that runs before the verifier replaced the request stream; the verifier ' +
+  'must read the bytes as received.';
 const FIX =
   'Register the plugin before declaring the route (await app.register(auraPlugin)), or keep ' +
   'the bytes with fastify-raw-body (request.rawBody).';
@@ -72,8 +76,16 @@ export function checkBeforeParsing(route: RouteOptions): void {
   route.bodyLimit ??= verifier.maxBodyBytes;
 }
 
+/** Awaiting the reply waits until it is written, so Fastify sees it sent and parses nothing. */
+async function refuse(reply: FastifyReply, response: NeutralResponse): Promise<undefined> {
+  await send(reply, response);
+  return undefined;
+}
+
 function readAndVerify(verifier: InboundVerifier): preParsingAsyncHookHandler {
   return async (request, reply, payload) => {
+    // A hook before this one replaced the stream: what is left is not the bytes that were signed.
+    if (payload !== request.raw) return refuse(reply, rawBodyUnavailable(REPLACED));
     const length = request.headers['content-length'];
     const read = await readBodyLimited(payload, verifier.maxBodyBytes, length);
     const body = read.ok && read.bytes.length > 0 ? read.bytes : undefined;
@@ -81,9 +93,7 @@ function readAndVerify(verifier: InboundVerifier): preParsingAsyncHookHandler {
     if (!result.ok) {
       // Fastify's own rule: a body left unread closes the connection, the client may send more.
       if (!read.ok) reply.header('connection', 'close');
-      // Awaiting the reply waits until it is written, so Fastify sees it sent and parses nothing.
-      await send(reply, result.response);
-      return undefined;
+      return refuse(reply, result.response);
     }
     (request as Checked)[VERIFIED] = result;
     // Fastify's own parser still runs, on the verified bytes, for any schema or hook after us.
