@@ -8,7 +8,7 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyAuraSignature } from '../src/index';
-import { CALLER, KOA_MAJORS, type Listening, listen, signedPost } from './support';
+import { CALLER, KOA_MAJORS, type Listening, listen, parseAndForget, signedPost } from './support';
 
 const secrets = { [CALLER.appId]: CALLER.appSecret };
 // Unusual spacing: only the received bytes can verify it, never a re-serialised body.
@@ -112,13 +112,6 @@ describe.each(KOA_MAJORS)('%s with @koa/bodyparser', (_, Koa) => {
   });
 
   it('after a parser that consumed the stream and kept no bytes: raw_body_unavailable', async () => {
-    // What koa-body and hand-written parsers do: read ctx.req, keep only the parsed value.
-    async function parseAndForget(ctx: Koa.Context, next: Koa.Next) {
-      let text = '';
-      for await (const chunk of ctx.req) text += chunk;
-      ctx.request.body = JSON.parse(text);
-      await next();
-    }
     const url = await serve(parseAndForget, verifyAuraSignature({ secrets }));
 
     const response = await signedPost(url, SPACED);

@@ -174,6 +174,10 @@ describe.each(KOA_MAJORS)('%s', (_, Koa) => {
     const response = await post(`${server.url}/api/aura/upload-token`, {});
 
     expect(response.status).toBe(200);
-    expect(Object.keys(await response.json()).sort()).toEqual(['expires_at', 'scopes', 'token']);
+    expect(Object.keys((await response.json()) as object).sort()).toEqual([
+      'expires_at',
+      'scopes',
+      'token',
+    ]);
   });
 });
