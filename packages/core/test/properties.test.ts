@@ -53,13 +53,16 @@ const visibleAscii = (exclude: string, maxLength: number) =>
     maxLength,
   });
 
+// Segments as a caller may write them, raw dot segments, empty segments and backslashes
+// included: the signer must turn each into a path the verifier's path rule accepts.
+const segmentArb = fc.oneof(
+  { weight: 4, arbitrary: unicode(10).map(encodeURIComponent) },
+  { weight: 1, arbitrary: fc.constantFrom('.', '..', '', '\\', 'a\\b', '...') },
+);
 const pathArb = (minSegments: number) =>
   fc
-    .tuple(fc.array(unicode(10), { minLength: minSegments, maxLength: 5 }), fc.boolean())
-    .map(
-      ([segments, trailing]) =>
-        `/${segments.map(encodeURIComponent).join('/')}${trailing ? '/' : ''}`,
-    );
+    .tuple(fc.array(segmentArb, { minLength: minSegments, maxLength: 5 }), fc.boolean())
+    .map(([segments, trailing]) => `/${segments.join('/')}${trailing ? '/' : ''}`);
 
 const queryPairs = (minLength: number) =>
   fc.array(fc.tuple(unicode(8), unicode(8)), { minLength, maxLength: 4 });
