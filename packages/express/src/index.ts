@@ -1,0 +1,9 @@
+export {
+  auraErrorHandler,
+  auraMiddleware,
+  auraRouter,
+  captureRawBody,
+  requireAuraToken,
+  verifyAuraSignature,
+} from './middleware';
+export type { AuraCaller } from './types';
