@@ -19,8 +19,9 @@ const HEX_256 = /\b[0-9a-fA-F]{64}\b/g;
 // `X-Api-Key: value`, `"app_secret":"value"`, `password=value`: the value of a named secret.
 const NAMED_SECRET =
   /\b(x-api-key|api[_-]?key|app[_-]?secret|client[_-]?secret|access[_-]?token|refresh[_-]?token|password|cookie)(["']?\s*[:=]\s*["']?)[^\s"'&,;}]+/gi;
-// The user info of a URL: `https://user:password@host`.
-const USER_INFO = /\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^\s"'<>/?#@]*@/g;
+// The user info of a URL: `https://user:password@host`. Runs are bounded so that a long text
+// cannot make the search quadratic.
+const USER_INFO = /\b([A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/)[^\s"'<>/?#@]{0,1024}@/g;
 // The value of a query parameter: `?key=value&…`.
 const QUERY_VALUE = /([?&][^\s"'<>=&#?]*=)[^\s"'<>&#]*/g;
 
@@ -30,10 +31,14 @@ const SECRET_KEY =
 
 const MAX_DEPTH = 16;
 const MAX_ITEMS = 1000;
+// Longest text kept (an error page, a reflected request): more is cut, not scanned.
+const MAX_TEXT = 64 * 1024;
+// Most text scanned in one value (a body may hold many strings); past it, strings are dropped.
+const MAX_TOTAL_TEXT = 1024 * 1024;
 
 /** `text` with every known secret and everything shaped like a credential replaced. */
 export function redactText(text: string, secrets: readonly string[] = []): string {
-  let out = text;
+  let out = text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
   for (const secret of secrets) {
     // Shorter values would redact ordinary words; credentials are never that short.
     if (typeof secret === 'string' && secret.length >= 4) out = out.split(secret).join(REDACTED);
@@ -58,7 +63,12 @@ export function redactValue(
   secrets: readonly string[] = [],
   keep: (value: unknown) => boolean = () => false,
 ): unknown {
-  return copy(value, secrets, keep, 0, new WeakSet());
+  return copy(value, secrets, keep, 0, { seen: new WeakSet(), textLeft: MAX_TOTAL_TEXT });
+}
+
+interface Walk {
+  seen: WeakSet<object>;
+  textLeft: number;
 }
 
 function copy(
@@ -66,16 +76,20 @@ function copy(
   secrets: readonly string[],
   keep: (value: unknown) => boolean,
   depth: number,
-  seen: WeakSet<object>,
+  walk: Walk,
 ): unknown {
-  if (typeof value === 'string') return redactText(value, secrets);
+  if (typeof value === 'string') {
+    if (walk.textLeft <= 0) return '[truncated]';
+    walk.textLeft -= Math.min(value.length, MAX_TEXT);
+    return redactText(value, secrets);
+  }
   if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;
   if (typeof value !== 'object' || value === null) return value;
   if (keep(value)) return value;
-  if (seen.has(value)) return '[circular]';
+  if (walk.seen.has(value)) return '[circular]';
   if (depth >= MAX_DEPTH) return '[too deep]';
-  seen.add(value);
-  const next = (item: unknown) => copy(item, secrets, keep, depth + 1, seen);
+  walk.seen.add(value);
+  const next = (item: unknown) => copy(item, secrets, keep, depth + 1, walk);
   if (value instanceof Error) return copyError(value, secrets, next);
   if (Array.isArray(value)) return value.slice(0, MAX_ITEMS).map(next);
   if (value instanceof Date) return new Date(value.getTime());
@@ -84,7 +98,8 @@ function copy(
   }
   const out: Record<string, unknown> = {};
   for (const [key, item] of safeEntries(value).slice(0, MAX_ITEMS)) {
-    out[key] = SECRET_KEY.test(key) && item !== undefined && item !== null ? REDACTED : next(item);
+    const secretKey = SECRET_KEY.test(key) && item !== undefined && item !== null;
+    out[redactText(key, secrets)] = secretKey ? REDACTED : next(item);
   }
   return out;
 }

@@ -201,6 +201,35 @@ describe('nothing secret in an error, however it is printed', () => {
     }
   });
 
+  it('a huge, deep or wide body is kept bounded (redaction never scans without limit)', async () => {
+    const client = clientFor(server);
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 100; i++) deep = { deep };
+    server.hook = (req) =>
+      req.bearer === undefined
+        ? undefined
+        : {
+            status: 400,
+            body: {
+              message: 'too much',
+              big: `${'a.'.repeat(500_000)}aubt_hidden`,
+              many: Array.from({ length: 1100 }, (_, i) => `${i}:${'b'.repeat(1000)}`),
+              deep,
+              aubt_0123456789abcdef: 'a token as a key',
+            },
+          };
+    const error = (await caught(client.request('GET', '/x'))) as AuraApiError;
+    const body = error.body as Record<string, unknown>;
+    expect((body.big as string).length).toBeLessThanOrEqual(64 * 1024 + 1);
+    expect(body.many as string[]).toHaveLength(1000);
+    // Past a megabyte of text in all, the rest is dropped rather than scanned.
+    expect((body.many as string[]).filter((s) => s === '[truncated]').length).toBeGreaterThan(0);
+    const levels = JSON.stringify(body.deep).split('{"deep":').length - 1;
+    expect(levels).toBeGreaterThan(8);
+    expect(levels).toBeLessThan(16);
+    expect(everyForm(error)).not.toMatch(CREDENTIAL);
+  });
+
   it('toJSON and util.inspect show the code, status and redacted message only', () => {
     const error = new AuraApiError('auth', 'Aura answered 401: no (Bearer aubt_abcdef)', {
       status: 401,
