@@ -37,6 +37,16 @@ async function check(core, label, expectedBackend) {
       throw new Error(`${label}: ${name}.name is ${JSON.stringify(core[name].name)}`);
     }
   }
+  const client = new core.AuraClient({
+    baseUrl: 'https://aura.example.com',
+    appId: 'a',
+    appSecret: 's',
+    apiKey: 'k',
+  });
+  const refused = await client.request('NOT A METHOD', '/x').catch((error) => error);
+  if (!/at AuraClient\.request/.test(refused.stack) || /_AuraClient/.test(refused.stack)) {
+    throw new Error(`${label}: stack frames do not read AuraClient.request:\n${refused.stack}`);
+  }
   console.log(`ok ${label} (${core.cryptoBackend.name})`);
 }
 

@@ -216,7 +216,7 @@ export class AuraClient {
    * (`fetch`, stores, `defaultHeaders`).
    */
   static fromEnv(env?: AuraEnv, overrides: Partial<AuraClientOptions> = {}): AuraClient {
-    return new AuraClient({ ...auraConfigFromEnv(env), ...overrides });
+    return clientFromEnv(env, overrides);
   }
 
   /**
@@ -558,4 +558,13 @@ export class AuraClient {
       signed: context.signed,
     };
   }
+}
+
+// Outside the class body on purpose: a class that names itself inside its body is emitted by the
+// bundler as `class _AuraClient`, and users would read that name in every stack frame.
+function clientFromEnv(
+  env: AuraEnv | undefined,
+  overrides: Partial<AuraClientOptions>,
+): AuraClient {
+  return new AuraClient({ ...auraConfigFromEnv(env), ...overrides });
 }

@@ -96,13 +96,13 @@ const CREDENTIAL_CODES = new Set([
 /** What to check next, for the refusals whose cause lies in the caller's configuration. */
 function hint(status: number, apiCode: string | undefined, signed: boolean): string {
   if (status !== 401 && status !== 403) return '';
-  if (apiCode === 'invalid_api_key') return '. Check the API key (apiKey, AURA_API_KEY).';
+  if (apiCode === 'invalid_api_key') return '; check the API key (apiKey, AURA_API_KEY)';
   if (!signed) return '';
   if (apiCode !== undefined && CREDENTIAL_CODES.has(apiCode)) {
-    return ". Check the app id and secret (appId/appSecret, AURA_APP_ID/AURA_APP_SECRET: a wrong secret and an unknown app id are refused alike) and this machine's clock.";
+    return "; check the app id and secret (appId/appSecret, AURA_APP_ID/AURA_APP_SECRET: a wrong secret and an unknown app id are refused alike) and this machine's clock";
   }
   if (apiCode === 'timestamp_out_of_window') {
-    return ". Check this machine's clock (the server's Date header could not correct it).";
+    return "; check this machine's clock (the server's Date header could not correct it)";
   }
   return '';
 }
