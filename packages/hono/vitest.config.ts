@@ -10,5 +10,7 @@ export default defineProject({
     // The runtime files start workerd, Bun or Deno once each; a cold start takes seconds.
     testTimeout: 20_000,
     hookTimeout: 60_000,
+    // The type-level tests (test/*.test-d.ts) are checked by tsc as part of the run.
+    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
   },
 });

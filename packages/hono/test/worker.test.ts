@@ -82,7 +82,11 @@ describe('on the WebCrypto build, configured by bindings', () => {
       bindings,
     );
     expect(token.status).toBe(200);
-    expect(Object.keys(await token.json()).sort()).toEqual(['expires_at', 'scopes', 'token']);
+    expect(Object.keys((await token.json()) as object).sort()).toEqual([
+      'expires_at',
+      'scopes',
+      'token',
+    ]);
     const config = await app.request('/uploads/config', {}, bindings);
     expect(config.status).toBe(200);
     expect(await config.json()).toMatchObject({ lift: { endpoint: sandbox.tusUrl } });
