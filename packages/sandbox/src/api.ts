@@ -84,9 +84,11 @@ export function initUpload(call: Call, raw: Buffer): Reply {
 
 type Apply = (upload: UploadRecord) => void;
 type Check = (v: Validator) => Apply | undefined;
+/** Looks at the upload before a move; a reply refuses the move. */
+type Before = (call: Call, upload: UploadRecord) => Reply | undefined;
 
 /** The five moves after init share one shape: authenticate, validate, move. */
-function lifecycle(action: UploadAction, needs: BearerRequirements, check: Check) {
+function lifecycle(action: UploadAction, needs: BearerRequirements, check: Check, before?: Before) {
   return (call: Call, raw: Buffer): Reply => {
     const auth = authenticateBearer(call, needs);
     if (!auth.ok) return auth.reply;
@@ -97,10 +99,33 @@ function lifecycle(action: UploadAction, needs: BearerRequirements, check: Check
     v.string('mode', 64);
     const apply = check(v);
     if (v.failed || uploadId === undefined) return validationError(v.errors);
+    const upload = call.ctx.uploads.get(auth.token.appId, uploadId);
+    const refused = upload === undefined ? undefined : before?.(call, upload);
+    if (refused !== undefined) return refused;
     const result = call.ctx.uploads.move(auth.token.appId, uploadId, action, apply);
     return moved(result, action === 'submit' ? { message: 'Upload submitted.' } : {});
   };
 }
+
+/**
+ * `complete` while a tus file has not finished (or none arrived) is what a widget that does not
+ * wait for its uploads sends; Aura would then hold an upload missing its bytes. The sandbox says
+ * so on the upload, or refuses under `strictUploads`.
+ */
+const filesFinished: Before = (call, upload) => {
+  if (upload.state !== 'started') return undefined; // the move itself answers the 409
+  const unfinished = upload.files.filter((f) => !f.finished).length;
+  if (upload.files.length > 0 && unfinished === 0) return undefined;
+  const message =
+    upload.files.length === 0
+      ? `complete for upload ${upload.uploadId} came before any tus file was received.`
+      : `complete for upload ${upload.uploadId} came while ${unfinished} of ${upload.files.length} tus files had not finished.`;
+  if (call.ctx.strictUploads) {
+    return auraError(409, 'invalid_state', `Cannot complete: ${message} (strict uploads)`);
+  }
+  call.warnings.push(call.ctx.uploads.warn(upload, 'complete_without_finished_file', message));
+  return undefined;
+};
 
 function assembly(v: Validator): Apply | undefined {
   const assemblyId = v.required('assembly_id') ? v.string('assembly_id', 255) : undefined;
@@ -110,7 +135,12 @@ function assembly(v: Validator): Apply | undefined {
 }
 
 export const startUpload = lifecycle('start', LIFECYCLE('upload:manage'), assembly);
-export const completeUpload = lifecycle('complete', LIFECYCLE('upload:manage'), assembly);
+export const completeUpload = lifecycle(
+  'complete',
+  LIFECYCLE('upload:manage'),
+  assembly,
+  filesFinished,
+);
 export const errorUpload = lifecycle('error', LIFECYCLE('upload:manage'), (v) => {
   const message = v.required('message') ? v.string('message', 10_000) : undefined;
   return (upload) => {

@@ -9,7 +9,8 @@ export const USAGE = `Usage: aura-sandbox [options]
 A strict, stateful local emulator of the Aura API (no account, no secrets, loopback only).
 
 Options:
-  --port <n>                   port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)
+  --port <n>                   port to listen on (default: AURA_SANDBOX_PORT, else PORT, else
+                               ${DEFAULT_PORT}; 0 picks a free one)
   --host <addr>                address to bind (default 127.0.0.1; others warn)
   --app <id:secret:apiKey>     accept these credentials instead of the defaults (repeatable)
   --cors <origin>              answer CORS for this origin, or * for any (repeatable)
@@ -19,6 +20,8 @@ Options:
   --capture-key <key[:id[:name]]>
                                accept this capture collector key (repeatable; default aura_ck_sandbox)
   --skew <seconds>             allowed clock difference for signed calls (default 300)
+  --strict-uploads             refuse tus data before start, and complete before the files
+                               have finished (default: accept both, with a warning on the upload)
   -h, --help                   show this help
 `;
 
@@ -31,8 +34,33 @@ function integer(name: string, text: string, min: number, max: number): number {
   return Number(text);
 }
 
-/** Turns the command line into `startSandbox` options; throws with a message on a bad flag. */
-export function parseCliArgs(argv: string[]): CliArgs {
+/** The environment variables that choose the port when `--port` is not given, first first. */
+export const PORT_VARIABLES = ['AURA_SANDBOX_PORT', 'PORT'] as const;
+
+function portFrom(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): number {
+  if (flag !== undefined) return integer('port', flag, 0, 65_535);
+  for (const name of PORT_VARIABLES) {
+    const value = env[name]?.trim();
+    if (value === undefined || value === '') continue;
+    if (!/^\d+$/.test(value) || Number(value) > 65_535) {
+      throw new Error(`${name} must be a port from 0 to 65535 (got "${value.slice(0, 40)}")`);
+    }
+    return Number(value);
+  }
+  return DEFAULT_PORT;
+}
+
+/**
+ * Turns the command line (and the port variables of `env`) into `startSandbox` options; throws
+ * with a message on a bad flag or variable.
+ */
+export function parseCliArgs(
+  argv: string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): CliArgs {
   const { values, positionals } = parseArgs({
     args: argv,
     strict: true,
@@ -46,15 +74,14 @@ export function parseCliArgs(argv: string[]): CliArgs {
       'data-dir': { type: 'string' },
       'capture-key': { type: 'string', multiple: true },
       skew: { type: 'string' },
+      'strict-uploads': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help === true) return { help: true };
   if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`);
 
-  const options: SandboxOptions = {
-    port: values.port === undefined ? DEFAULT_PORT : integer('port', values.port, 0, 65_535),
-  };
+  const options: SandboxOptions = { port: portFrom(values.port, env) };
   if (values.host !== undefined) {
     if (values.host.trim() === '') throw new Error('--host expects an address');
     options.host = values.host;
@@ -84,5 +111,6 @@ export function parseCliArgs(argv: string[]): CliArgs {
     );
   }
   if (values.skew !== undefined) options.skewSeconds = integer('skew', values.skew, 0, 86_400);
+  if (values['strict-uploads'] === true) options.strictUploads = true;
   return { help: false, options };
 }

@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 import { parseCliArgs, USAGE } from './args';
+import { redactText } from './log';
 import { startSandbox } from './sandbox';
+
+/** The port asked for, for the message when it is taken. */
+let port: number | undefined;
 
 async function main(): Promise<void> {
   let parsed: ReturnType<typeof parseCliArgs>;
   try {
-    parsed = parseCliArgs(process.argv.slice(2));
+    parsed = parseCliArgs(process.argv.slice(2), process.env);
   } catch (error) {
     process.stderr.write(`aura-sandbox: ${(error as Error).message}\n\n${USAGE}`);
     process.exitCode = 2;
@@ -16,10 +20,21 @@ async function main(): Promise<void> {
     return;
   }
 
+  port = parsed.options.port;
   const sandbox = await startSandbox({
     ...parsed.options,
     onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
   });
+  // The last line of defence for a tool that must keep serving: an error that escaped a
+  // request's own handling (a library's callback, a stream's event) is told, not fatal.
+  const escaped = (error: unknown): void => {
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(
+      `aura-sandbox: an error escaped while serving (still serving): ${redactText(text)}\n`,
+    );
+  };
+  process.on('uncaughtException', escaped);
+  process.on('unhandledRejection', escaped);
   // Handlers go in before the banner: whoever reads the banner may signal at once.
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -73,7 +88,7 @@ main().catch((error: unknown) => {
   const code = (error as NodeJS.ErrnoException)?.code;
   const message =
     code === 'EADDRINUSE'
-      ? 'that port is already in use (try --port 0 for a free one)'
+      ? `port ${port ?? '?'} is already in use: stop what holds it, or choose another with --port <n> (or PORT=<n>); --port 0 or PORT=0 picks a free one.`
       : error instanceof Error
         ? error.message
         : String(error);

@@ -23,6 +23,8 @@ export interface SandboxContext {
   /** `http://127.0.0.1:<port>`, known once listening. */
   origin: string;
   tusPath: string;
+  /** Refuse, rather than warn about, tus data before start and complete before the files. */
+  strictUploads: boolean;
 }
 
 /** What one call carries through the handlers; `appId` and `code` end up in the log. */
@@ -32,6 +34,8 @@ export interface Call {
   path: string;
   ctx: SandboxContext;
   appId: string | null;
+  /** Warnings this call raised, for the request log. */
+  warnings: string[];
 }
 
 export function newNonceStore(now: () => number): MemoryNonceStore {

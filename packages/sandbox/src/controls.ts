@@ -1,7 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import type { SandboxContext } from './context';
+import type { Cors } from './cors';
 import { validateFault } from './faults';
-import { ok, parseJsonObject, plainError, type Reply, readBody } from './http';
+import {
+  hostName,
+  isLoopback,
+  ok,
+  parseJsonObject,
+  plainError,
+  type Reply,
+  readBody,
+} from './http';
 import type { TusEndpoint } from './tus';
 
 export interface ControlDeps {
@@ -9,6 +18,49 @@ export interface ControlDeps {
   tus: TusEndpoint;
   reset: () => Promise<void>;
   startedAt: number;
+}
+
+/**
+ * Whether a control call may be answered at all. The controls wipe state, plant faults and show
+ * the log, uploads and captures, so a web page must not reach them: not by a "simple" cross-site
+ * POST (no preflight: writes must be `application/json`), not from an origin outside `--cors`,
+ * and not through DNS rebinding (a page's own name resolving to 127.0.0.1: `Host` must be a
+ * loopback name or the address the sandbox was started on).
+ */
+export function refuseControl(
+  req: IncomingMessage,
+  cors: Cors,
+  listenHost: string,
+): Reply | undefined {
+  const sent = req.headersDistinct.host;
+  const name = sent?.length === 1 ? hostName(sent[0]!) : undefined;
+  const own = hostName(
+    listenHost.includes(':') && !listenHost.startsWith('[') ? `[${listenHost}]` : listenHost,
+  );
+  const local =
+    name !== undefined && (isLoopback(name) || name.endsWith('.localhost') || name === own);
+  if (!local) {
+    return plainError(
+      403,
+      'The sandbox controls answer only to Host localhost, 127.0.0.1, [::1] or the address the sandbox listens on.',
+    );
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && !cors.allows(origin)) {
+    const shown = String(origin).slice(0, 200);
+    return plainError(
+      403,
+      `The sandbox controls do not answer pages from ${shown}; start the sandbox with --cors ${shown} to allow it.`,
+    );
+  }
+  if (req.method === 'POST' && !isJson(req.headers['content-type'])) {
+    return plainError(415, 'Writes to the sandbox controls must be sent as application/json.');
+  }
+  return undefined;
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
 /** `/_sandbox/…`: health, reset, the request log, faults, captures and uploads. */
@@ -67,7 +119,11 @@ export async function control(
           ctx.capture.clear();
           return { status: 204 };
         }
-        return ok({ events: ctx.capture.events(), batches: ctx.capture.batches() });
+        return ok({
+          events: ctx.capture.events(),
+          batches: ctx.capture.batches(),
+          ...ctx.capture.accounting(),
+        });
       });
     case 'uploads':
       return allow(['GET'], () => ok({ uploads: ctx.uploads.list(), files: tus.files() }));

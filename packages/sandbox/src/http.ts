@@ -65,12 +65,52 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
 
 export type JsonBody = { ok: true; value: Record<string, unknown> } | { ok: false; reply: Reply };
 
+/**
+ * Deepest nesting of objects and arrays a JSON body may have. Anything deeper is refused before
+ * parsing: what the sandbox keeps it later serialises (controls, the request log), and
+ * `JSON.stringify` of a 20,000-deep value overflows the stack.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether JSON text nests objects or arrays deeper than `max`; one pass, strings skipped. */
+export function jsonNestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** The 422 for a body nested deeper than `MAX_JSON_DEPTH`, on `field`. */
+export function tooDeep(field: string, what: string): Reply {
+  return validationError({
+    [field]: [`The ${what} must not nest objects or arrays deeper than ${MAX_JSON_DEPTH} levels.`],
+  });
+}
+
 /** Parses a JSON object body; an empty body is `{}`. */
 export function parseJsonObject(raw: Buffer): JsonBody {
   if (raw.length === 0) return { ok: true, value: {} };
+  const text = raw.toString('utf8');
+  if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    return { ok: false, reply: tooDeep('body', 'request body') };
+  }
   let value: unknown;
   try {
-    value = JSON.parse(raw.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     return { ok: false, reply: plainError(400, 'The request body is not valid JSON.') };
   }
@@ -104,4 +144,13 @@ export function singleHeader(req: IncomingMessage, name: string): string | undef
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * The host name of a `Host` header value (`name`, `name:port`, `[v6]:port`), lower-cased and
+ * without a trailing dot; `undefined` when it is not one.
+ */
+export function hostName(header: string): string | undefined {
+  const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/i.exec(header.trim());
+  return match === null ? undefined : match[1]!.toLowerCase().replace(/\.$/, '');
 }

@@ -16,5 +16,6 @@ export type {
   UploadedFile,
   UploadRecord,
   UploadState,
+  UploadWarning,
 } from './types';
 export { SCOPES } from './types';

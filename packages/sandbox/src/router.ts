@@ -9,8 +9,9 @@ import {
   withdrawUpload,
 } from './api';
 import { exchange } from './auth';
+import { CAPTURE_LIMITS } from './capture';
 import type { Call } from './context';
-import type { Reply } from './http';
+import { ok, type Reply } from './http';
 
 export type Handler = (call: Call, raw: Buffer) => Reply | Promise<Reply>;
 
@@ -45,10 +46,39 @@ export const ROUTES: ReadonlyMap<string, Route> = new Map([
     {
       method: 'POST',
       handler: (call, raw) => call.ctx.capture.receive(call.req, raw),
-      bodyLimit: 16 * MiB,
+      bodyLimit: CAPTURE_LIMITS.batchBytes,
     },
   ],
+  ['/api', api('GET', (call) => apiIndex(call))],
 ]);
+
+/** The controls, for the index at `GET /api`. */
+const CONTROLS: { method: string; path: string }[] = [
+  { method: 'GET', path: '/_sandbox/health' },
+  { method: 'POST', path: '/_sandbox/reset' },
+  { method: 'GET, DELETE', path: '/_sandbox/requests' },
+  { method: 'GET, POST, DELETE', path: '/_sandbox/faults' },
+  { method: 'GET, DELETE', path: '/_sandbox/captured' },
+  { method: 'GET', path: '/_sandbox/uploads' },
+  { method: 'GET', path: '/_sandbox/uploads/:uploadId' },
+];
+
+/**
+ * `GET /api`, the "API base URL" the banner prints: what a person opening it in a browser needs
+ * to find their way, rather than a 404.
+ */
+function apiIndex(call: Call): Reply {
+  const endpoints = [...ROUTES]
+    .filter(([path]) => path !== '/api')
+    .map(([path, route]) => ({ method: route.method, path }));
+  return ok({
+    name: 'Aura sandbox',
+    apiUrl: `${call.ctx.origin}/api`,
+    endpoints,
+    tus: `${call.ctx.origin}${call.ctx.tusPath}/`,
+    controls: CONTROLS,
+  });
+}
 
 /** The route for a path; a trailing slash is forgiven, as Laravel forgives it. */
 export function findRoute(path: string): Route | undefined {

@@ -1,7 +1,6 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CaptureCollector, type CaptureProject, DEFAULT_CAPTURE_KEY } from './capture';
 import { newNonceStore, type SandboxContext } from './context';
@@ -11,6 +10,7 @@ import { isLoopback } from './http';
 import { RequestLog } from './log';
 import { DEFAULT_RATE_LIMITS, RateLimiter } from './rate-limit';
 import { createRequestHandler } from './server';
+import { makeTempDir, releaseTempDir, removeStaleDirs } from './temp-dirs';
 import { TokenStore } from './tokens';
 import { TusEndpoint } from './tus';
 import type { RateLimits, Sandbox, SandboxApp, SandboxOptions } from './types';
@@ -25,10 +25,19 @@ export const DEFAULT_APP: SandboxApp = {
 
 export const DEFAULT_HOST = '127.0.0.1';
 
+/**
+ * A local tool's bounds on slow clients: headers within 10 s, a whole request within 60 s (a
+ * 1 GiB tus PATCH over loopback takes seconds; tus resumes a cut one from its offset).
+ */
+const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
 function checkOptions(options: SandboxOptions): {
   apps: SandboxApp[];
   limits: RateLimits;
   port: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
 } {
   const apps = options.apps ?? [DEFAULT_APP];
   if (apps.length === 0) throw new TypeError('startSandbox: apps must hold at least one app');
@@ -54,7 +63,23 @@ function checkOptions(options: SandboxOptions): {
   if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) {
     throw new TypeError('startSandbox: port must be an integer from 0 to 65535');
   }
-  return { apps, limits, port };
+  const headersTimeoutMs = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  for (const [name, value] of [
+    ['headersTimeoutMs', headersTimeoutMs],
+    ['requestTimeoutMs', requestTimeoutMs],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new TypeError(`startSandbox: ${name} must be a positive integer`);
+    }
+  }
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new TypeError('startSandbox: headersTimeoutMs must not exceed requestTimeoutMs');
+  }
+  if (options.strictUploads !== undefined && typeof options.strictUploads !== 'boolean') {
+    throw new TypeError('startSandbox: strictUploads must be a boolean');
+  }
+  return { apps, limits, port, headersTimeoutMs, requestTimeoutMs };
 }
 
 function urlHost(host: string): string {
@@ -67,7 +92,7 @@ function urlHost(host: string): string {
  * listens. Close it with `close()`; each sandbox has its own state.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const { apps, limits, port } = checkOptions(options);
+  const { apps, limits, port, headersTimeoutMs, requestTimeoutMs } = checkOptions(options);
   const host = options.host ?? DEFAULT_HOST;
   const warn = options.onWarning ?? ((message: string) => console.warn(message));
   if (!isLoopback(host)) {
@@ -77,9 +102,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
   const now = options.now ?? Date.now;
   const ownDir = options.dataDir === undefined;
-  const dataDir = ownDir
-    ? await mkdtemp(path.join(tmpdir(), 'aura-sandbox-'))
-    : path.resolve(options.dataDir!);
+  if (ownDir) await removeStaleDirs();
+  const dataDir = ownDir ? await makeTempDir() : path.resolve(options.dataDir!);
   if (!ownDir) await mkdir(dataDir, { recursive: true });
 
   const captureKeys = new Map<string, CaptureProject>(
@@ -106,6 +130,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     now,
     origin: '',
     tusPath: '/files',
+    strictUploads: options.strictUploads ?? false,
   };
   const tus = new TusEndpoint(ctx, dataDir, options.maxUploadBytes ?? 1024 ** 3);
   const timers = new Set<NodeJS.Timeout>();
@@ -122,6 +147,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   const server = createServer(
+    {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      // How often Node looks for connections past those bounds (its default is 30 s).
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(headersTimeoutMs / 2)),
+    },
     createRequestHandler({
       ctx,
       tus,
@@ -129,6 +160,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       startedAt: Date.now(),
       cors: new Cors(options.cors ?? []),
       timers,
+      host,
+      onError: warn,
     }),
   );
   try {
@@ -140,7 +173,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       });
     });
   } catch (error) {
-    if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    if (ownDir) await releaseTempDir(dataDir);
     throw error;
   }
   const address = server.address() as AddressInfo;
@@ -155,7 +188,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+      if (ownDir) await releaseTempDir(dataDir);
     })();
     return closing;
   };

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Call } from './context';
-import { type ControlDeps, control } from './controls';
+import { type ControlDeps, control, refuseControl } from './controls';
 import type { Cors } from './cors';
 import { auraError, BodyTooLargeError, plainError, type Reply, readBody, send } from './http';
-import { redactHeaders, redactText } from './log';
+import { redactHeaders, redactTarget, redactText } from './log';
 import { findRoute } from './router';
 import type { ActiveFault, RequestLogEntry } from './types';
 
@@ -11,6 +11,10 @@ export interface ServerDeps extends ControlDeps {
   cors: Cors;
   /** Timers of delay faults, cleared on close. */
   timers: Set<NodeJS.Timeout>;
+  /** The address the sandbox was asked to listen on: controls answer to it as a Host. */
+  host: string;
+  /** Where an error raised while answering one request is told (the request still gets its end). */
+  onError: (message: string) => void;
 }
 
 function sleep(ms: number, timers: Set<NodeJS.Timeout>): Promise<void> {
@@ -35,7 +39,43 @@ function faultReply(fault: ActiveFault): Reply {
 export function createRequestHandler(deps: ServerDeps) {
   const { ctx, cors } = deps;
 
+  /**
+   * Whatever goes wrong answering one request ends that response, and only that one: told to
+   * `onError`, answered 500 if nothing was sent yet, the connection cut otherwise.
+   */
+  const fail = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    error: unknown,
+    extra: Record<string, string>,
+  ): void => {
+    const message = error instanceof Error ? error.message : String(error);
+    deps.onError(
+      `aura-sandbox: ${req.method ?? 'GET'} ${redactTarget(req.url ?? '/')} failed: ${redactText(message)}`,
+    );
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    try {
+      send(res, internalError(error), extra);
+    } catch {
+      res.destroy();
+    }
+  };
+
   return (req: IncomingMessage, res: ServerResponse): void => {
+    // A socket error after the answer began (a client gone mid-body) is this request's alone.
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
+    try {
+      handle(req, res);
+    } catch (error) {
+      fail(req, res, error, {});
+    }
+  };
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     let path: string;
     try {
@@ -52,25 +92,38 @@ export function createRequestHandler(deps: ServerDeps) {
         send(res, { status: 204 }, cors.preflight(origin));
         return;
       }
+      const refused = refuseControl(req, cors, deps.host);
+      if (refused !== undefined) {
+        // The body (if any) was not read; closing keeps it from confusing keep-alive.
+        res.setHeader('Connection', 'close');
+        send(res, refused, cors.headers(origin));
+        return;
+      }
       control(deps, req, path)
         .then((reply) => send(res, reply, cors.headers(origin)))
-        .catch((error: unknown) => send(res, internalError(error), cors.headers(origin)));
+        .catch((error: unknown) => fail(req, res, error, cors.headers(origin)));
       return;
     }
 
-    const call: Call = { req, res, path, ctx, appId: null };
+    const call: Call = { req, res, path, ctx, appId: null, warnings: [] };
     const logged: Pick<RequestLogEntry, 'code' | 'fault'> = {};
     res.once('close', () => {
-      ctx.log.add({
-        time: new Date(ctx.now()).toISOString(),
-        method,
-        path: redactText(req.url ?? path),
-        status: res.headersSent && logged.fault !== 'drop' ? res.statusCode : 0,
-        appId: call.appId,
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
-        ...logged,
-        headers: redactHeaders(req.headers),
-      });
+      // An event listener's throw would escape every handler: the log write is guarded too.
+      try {
+        ctx.log.add({
+          time: new Date(ctx.now()).toISOString(),
+          method,
+          path: redactTarget(req.url ?? path),
+          status: res.headersSent && logged.fault !== 'drop' ? res.statusCode : 0,
+          appId: call.appId,
+          durationMs: Math.round((performance.now() - started) * 100) / 100,
+          ...logged,
+          headers: redactHeaders(req.headers),
+          ...(call.warnings.length > 0 ? { warnings: [...call.warnings] } : {}),
+        });
+      } catch (error) {
+        deps.onError(`aura-sandbox: could not log ${method} ${path}: ${redactText(String(error))}`);
+      }
     });
     const reply = (r: Reply): void => {
       if (r.code !== undefined) logged.code = r.code;
@@ -139,14 +192,8 @@ export function createRequestHandler(deps: ServerDeps) {
         throw error;
       }
       reply(await route.handler(call, raw));
-    })().catch((error: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      reply(internalError(error));
-    });
-  };
+    })().catch((error: unknown) => fail(req, res, error, cors.headers(origin)));
+  }
 }
 
 function internalError(error: unknown): Reply {

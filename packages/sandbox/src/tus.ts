@@ -1,11 +1,14 @@
+import { type FileHandle, open } from 'node:fs/promises';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
 import { Server } from '@tus/server';
 import type { Call, SandboxContext } from './context';
 import { auraError, type Reply, send } from './http';
 import { bearerToken } from './tokens';
-import type { UploadedFile } from './types';
-import { ACCEPTS_FILES } from './uploads';
+import type { UploadedFile, UploadRecord } from './types';
+import { ACCEPTS_FILES, FILES_FINAL } from './uploads';
 
 const TUS_VERSION = '1.0.0';
 
@@ -60,6 +63,18 @@ function headerPairs(headers: unknown): [string, string][] {
 }
 
 /**
+ * A finished file is served by the sandbox itself, not by @tus/server: tus hands FileStore's
+ * Node stream to `new Response()`, and the async-iterator adapter undici puts around it enqueues
+ * into an already closed web stream when a client without keep-alive closes the connection right
+ * after the last byte: an uncaught `ERR_INVALID_STATE` that ended the process. A plain
+ * `pipeline` from the file to the response has no such step.
+ */
+type ContentHeaders = (stats: { metadata?: Record<string, string | null> }) => {
+  contentType: string;
+  contentDisposition: string;
+};
+
+/**
  * The sandbox's own tus endpoint: @tus/server with a file store, each request authorised by
  * the upload token (`upload:init` or `upload:manage`) or the `lift.token` from the config.
  */
@@ -68,17 +83,23 @@ export class TusEndpoint {
   readonly store: FileStore;
   readonly #files = new Map<string, UploadedFile>();
   readonly #pending = new WeakMap<IncomingMessage, Pending>();
+  readonly #directory: string;
 
   constructor(
     private readonly ctx: SandboxContext,
     directory: string,
     maxSize: number,
   ) {
+    this.#directory = directory;
     this.store = new FileStore({ directory });
     this.server = new Server({
       path: ctx.tusPath,
       datastore: this.store,
       maxSize,
+      // One id for authorisation and for tus: tus's own default takes the last segment of the
+      // whole URL, query included, so `/files/<mine>?x=/<theirs>` was authorised for one file
+      // and served another.
+      getFileIdFromRequest: (req) => this.#fileId(new URL(req.url).pathname),
       // CORS is the sandbox's to answer, for its own list of origins (see cors.ts).
       allowedOrigins: () => false,
       onUploadCreate: async (req, upload) => {
@@ -134,8 +155,45 @@ export class TusEndpoint {
       send(res, refusal, { ...cors, 'Tus-Resumable': TUS_VERSION });
       return;
     }
+    if (req.method === 'GET') {
+      await this.#serveFile(call, cors);
+      return;
+    }
     this.#rewriteHeaders(res, cors);
     await this.server.handle(req, res);
+  }
+
+  /** `GET /files/<id>` of a finished file: its bytes, with the headers tus would send. */
+  async #serveFile(call: Call, cors: Record<string, string>): Promise<void> {
+    const { res } = call;
+    const id = this.#fileId(call.path);
+    const file = id === undefined ? undefined : this.#files.get(id);
+    if (id === undefined || file === undefined || !file.finished) {
+      send(res, { status: 404, body: { message: 'The file for this url was not found.' } }, cors);
+      return;
+    }
+    let handle: FileHandle;
+    try {
+      handle = await open(path.join(this.#directory, id), 'r');
+    } catch {
+      send(res, { status: 404, body: { message: 'The file for this url was not found.' } }, cors);
+      return;
+    }
+    const size = (await handle.stat()).size;
+    const getHandler = (
+      this.server.handlers as unknown as Record<string, { filterContentType: ContentHeaders }>
+    ).GET!;
+    const { contentType, contentDisposition } = getHandler.filterContentType({
+      metadata: file.metadata,
+    });
+    res.writeHead(200, {
+      ...cors,
+      'Content-Length': String(size),
+      'Content-Type': contentType,
+      'Content-Disposition': contentDisposition,
+    });
+    // A client gone mid-file ends this answer, nothing else; the stream closes the handle.
+    await pipeline(handle.createReadStream(), res).catch(() => undefined);
   }
 
   #authorise(call: Call): Reply | undefined {
@@ -183,6 +241,8 @@ export class TusEndpoint {
             `Cannot add files to upload ${upload.uploadId}: it is ${upload.state} (files are accepted while ${ACCEPTS_FILES.join(' or ')}).`,
           );
         }
+        const early = this.#beforeStart(call, upload);
+        if (early !== undefined) return early;
       }
       this.#pending.set(req, {
         appId: token.appId,
@@ -195,6 +255,31 @@ export class TusEndpoint {
     if (file === undefined || file.appId !== token.appId) {
       return { status: 404, body: { message: `No tus upload ${id} exists for this app.` } };
     }
+    const upload = file.uploadId === null ? undefined : ctx.uploads.get(file.appId, file.uploadId);
+    if (upload !== undefined && (method === 'PATCH' || method === 'DELETE')) {
+      if (FILES_FINAL.includes(upload.state)) {
+        return auraError(
+          409,
+          'invalid_state',
+          `Cannot change the files of upload ${upload.uploadId}: it is ${upload.state}.`,
+        );
+      }
+      if (method === 'PATCH') return this.#beforeStart(call, upload);
+    }
+    return undefined;
+  }
+
+  /**
+   * tus data for an upload that is only initialized: the vendor's widget sends it without
+   * waiting for `start`, which Aura may not take. Warned on the upload, or refused when strict.
+   */
+  #beforeStart(call: Call, upload: UploadRecord): Reply | undefined {
+    if (upload.state !== 'initialized') return undefined;
+    const message = `tus data for upload ${upload.uploadId} arrived before start (it is initialized).`;
+    if (call.ctx.strictUploads) {
+      return auraError(409, 'invalid_state', `Cannot take files yet: ${message} (strict uploads)`);
+    }
+    call.warnings.push(call.ctx.uploads.warn(upload, 'tus_before_start', message));
     return undefined;
   }
 

@@ -42,8 +42,18 @@ export interface SandboxOptions {
   logLimit?: number;
   /** Clock in milliseconds (default `Date.now`); tests move it to expire tokens or windows. */
   now?: () => number;
-  /** Where warnings go (default `console.warn`). */
+  /** Where warnings go (default `console.warn`), and errors raised while answering a request. */
   onWarning?: (message: string) => void;
+  /**
+   * Refuse (409 `invalid_state`) what is otherwise accepted with a warning on the upload: tus data
+   * for an upload not yet started, and `complete` while a file has not finished (or none came).
+   * Default `false`: the vendor's own widget does both.
+   */
+  strictUploads?: boolean;
+  /** Time a client has to send the request headers, in ms (default 10 000). */
+  headersTimeoutMs?: number;
+  /** Time a client has to send the whole request, body included, in ms (default 60 000). */
+  requestTimeoutMs?: number;
 }
 
 /** A fault injected for the next `times` calls whose path matches. */
@@ -90,6 +100,19 @@ export interface RequestLogEntry {
   fault?: 'status' | 'delay' | 'drop';
   /** Request headers, with Authorization, X-Api-Key and tokens redacted. */
   headers: Record<string, string>;
+  /** What this call did that Aura may not take as well (the upload records it too). */
+  warnings?: string[];
+}
+
+/** Something an upload went through that the sandbox accepted, but Aura may not. */
+export interface UploadWarning {
+  /**
+   * `tus_before_start`: tus data arrived while the upload was only initialized;
+   * `complete_without_finished_file`: `complete` came while a file had not finished, or no file came.
+   */
+  code: 'tus_before_start' | 'complete_without_finished_file';
+  message: string;
+  at: string;
 }
 
 export type UploadState =
@@ -138,6 +161,8 @@ export interface UploadRecord {
   submitMetadata: Record<string, unknown> | null;
   withdrawReason: string | null;
   files: UploadedFile[];
+  /** One of each kind at most, the first time it happened. */
+  warnings: UploadWarning[];
   history: { from: UploadState | null; to: UploadState; at: string }[];
   createdAt: string;
   updatedAt: string;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { StudyRecord, UploadedFile, UploadRecord, UploadState } from './types';
+import type { StudyRecord, UploadedFile, UploadRecord, UploadState, UploadWarning } from './types';
 
 export type UploadAction = 'start' | 'complete' | 'error' | 'cancel' | 'submit' | 'withdraw';
 
@@ -15,6 +15,9 @@ const MOVES: Record<UploadAction, { from: UploadState[]; to: UploadState }> = {
 
 /** States in which tus may still add files to an upload. */
 export const ACCEPTS_FILES: UploadState[] = ['initialized', 'started'];
+
+/** States in which an upload's files are final: no byte may be added or removed. */
+export const FILES_FINAL: UploadState[] = ['submitted', 'withdrawn'];
 
 export type MoveResult =
   | { ok: true; upload: UploadRecord }
@@ -99,6 +102,7 @@ export class UploadStore {
       submitMetadata: null,
       withdrawReason: null,
       files: [],
+      warnings: [],
       history: [{ from: null, to: 'initialized', at }],
       createdAt: at,
       updatedAt: at,
@@ -131,6 +135,14 @@ export class UploadStore {
     upload.updatedAt = at;
     apply?.(upload);
     return { ok: true, upload };
+  }
+
+  /** Records a warning on the upload, once per kind; answers its message for the request log. */
+  warn(upload: UploadRecord, code: UploadWarning['code'], message: string): string {
+    if (!upload.warnings.some((w) => w.code === code)) {
+      upload.warnings.push({ code, message, at: this.#stamp() });
+    }
+    return message;
   }
 
   attachFile(upload: UploadRecord, file: UploadedFile): void {

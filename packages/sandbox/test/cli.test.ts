@@ -55,6 +55,26 @@ describe('parseCliArgs', () => {
     });
   });
 
+  it('reads --strict-uploads', () => {
+    expect(parseCliArgs(['--strict-uploads'])).toEqual({
+      help: false,
+      options: { port: 4010, strictUploads: true },
+    });
+  });
+
+  it('issue 9: takes the port from AURA_SANDBOX_PORT, else PORT, unless --port is given', () => {
+    const port = (argv: string[], env: Record<string, string>) => {
+      const parsed = parseCliArgs(argv, env);
+      return parsed.help ? undefined : parsed.options.port;
+    };
+    expect(port([], { PORT: '5000' })).toBe(5000);
+    expect(port([], { PORT: '5000', AURA_SANDBOX_PORT: '0' })).toBe(0);
+    expect(port([], { PORT: '', AURA_SANDBOX_PORT: ' ' })).toBe(4010);
+    expect(port(['--port', '7000'], { PORT: '5000', AURA_SANDBOX_PORT: '6000' })).toBe(7000);
+    expect(() => parseCliArgs([], { PORT: '70000' })).toThrow(/PORT must be a port/);
+    expect(() => parseCliArgs([], { AURA_SANDBOX_PORT: '-1' })).toThrow(/AURA_SANDBOX_PORT/);
+  });
+
   it('answers help', () => {
     expect(parseCliArgs(['--help'])).toEqual({ help: true });
     expect(parseCliArgs(['-h'])).toEqual({ help: true });

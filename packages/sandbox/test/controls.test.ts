@@ -37,7 +37,10 @@ describe('sandbox controls, faults, CORS and capture', () => {
       sb.fault({ path: '/uploader/config', status: 500, times: 5 });
       expect(sb.requests().length).toBeGreaterThan(0);
 
-      const res = await fetch(`${sb.url}/_sandbox/reset`, { method: 'POST' });
+      const res = await fetch(`${sb.url}/_sandbox/reset`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+      });
       expect(res.status).toBe(200);
       expect(sb.upload(uploadId)).toBeUndefined();
       expect(sb.requests()).toEqual([]);
@@ -182,6 +185,7 @@ describe('sandbox controls, faults, CORS and capture', () => {
       ]) {
         const res = await fetch(`${sb.url}/_sandbox/faults`, {
           method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify(bad),
         });
         expect(res.status).toBe(422);

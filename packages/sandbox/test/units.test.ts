@@ -27,7 +27,8 @@ describe('small parts', () => {
     });
     expect(headers).toEqual({
       authorization: 'Bearer aubt_a1a1…[redacted]',
-      'x-api-key': 'aura_…[redacted]',
+      // The known prefix says which kind of key it was; nothing after it is kept.
+      'x-api-key': 'aura_au_…[redacted]',
       cookie: 'sess…[redacted]',
       host: '127.0.0.1',
     });
