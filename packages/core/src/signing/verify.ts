@@ -142,6 +142,7 @@ function collectHeaders(raw: VerifiableRequest['headers']): Map<string, string[]
 }
 
 const TIMED_OUT: unique symbol = Symbol('timed out');
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * `value` if it is not a promise (the common, synchronous case costs no timer), else the promise
@@ -222,8 +223,14 @@ function optionsProblem(options: VerifyOptions): string | undefined {
     return 'skewSeconds must be a finite number of seconds, 0 or more';
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
-  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    return 'timeoutMs must be a finite number of milliseconds, more than 0';
+  // Timers take at most 2^31 - 1 ms; a longer delay fires at once (Node warns, browsers too).
+  if (
+    typeof timeoutMs !== 'number' ||
+    !Number.isFinite(timeoutMs) ||
+    timeoutMs <= 0 ||
+    timeoutMs > MAX_TIMER_MS
+  ) {
+    return `timeoutMs must be a number of milliseconds above 0 and at most ${MAX_TIMER_MS}`;
   }
   return undefined;
 }
