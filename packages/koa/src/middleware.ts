@@ -1,10 +1,10 @@
 import {
   type AuraClientSource,
   type AuraEnv,
-  AuraError,
   auraErrorResponse,
   createInboundVerifier,
   ensureAuraToken,
+  errorResponse,
   type InboundVerifierOptions,
   resolveAuraClient,
 } from '@aura/core';
@@ -45,16 +45,16 @@ export function auraMiddleware(options: AuraMiddlewareOptions = {}): Middleware 
   };
 }
 
-/** Makes sure `ctx.state.aura` holds a valid access token before the handler runs. */
-export function requireAuraToken(): Middleware {
+/** Makes sure the client (`ctx.state.aura`, or `options.client`) holds a valid access token
+ *  before the handler runs; otherwise answers Aura's refusal or unavailability. */
+export function requireAuraToken(options: { client?: AuraClientSource } = {}): Middleware {
+  const given = options.client === undefined ? undefined : resolveAuraClient(options.client);
   return async function requireAuraToken(ctx, next) {
     // Typed as always there, but only auraMiddleware() puts it there: fail closed without it.
-    const client = ctx.state.aura as typeof ctx.state.aura | undefined;
+    const client = given ?? (ctx.state.aura as typeof ctx.state.aura | undefined);
     if (client === undefined) {
-      throw new AuraError(
-        'configuration',
-        'requireAuraToken() needs app.use(auraMiddleware()) before it',
-      );
+      const message = 'mount auraMiddleware() before requireAuraToken()';
+      return send(ctx, errorResponse(500, 'aura_not_configured', message));
     }
     const refusal = await ensureAuraToken(client);
     if (refusal !== undefined) return send(ctx, refusal);

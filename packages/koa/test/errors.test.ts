@@ -147,8 +147,27 @@ describe.each(KOA_MAJORS)('%s', (_, Koa) => {
     const response = await fetch(`${server.url}/guarded`);
 
     expect(response.status).toBe(500);
-    expect(await response.json()).toMatchObject({ error: { code: 'aura_not_configured' } });
+    expect(await response.json()).toEqual({
+      error: { code: 'aura_not_configured', message: expect.stringContaining('auraMiddleware()') },
+    });
     expect(ran).toBe(false);
+  });
+
+  it('requireAuraToken({ client }) guards with a client of its own', async () => {
+    const app = new Koa();
+    const router = new Router();
+    router.get('/guarded', requireAuraToken({ client: clientOptions() }), (ctx) => {
+      ctx.body = 'reached';
+    });
+    app.use(router.routes());
+    server = await listen(app);
+
+    const response = await fetch(`${server.url}/guarded`);
+
+    expect(await response.text()).toBe('reached');
+    expect(sandbox.requests().map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /api/auth/exchange',
+    ]);
   });
 
   it('auraMiddleware fails at start-up, naming every missing variable', () => {
