@@ -7,6 +7,7 @@
  */
 import { PassThrough } from 'node:stream';
 import {
+  AuraError,
   createInboundVerifier,
   type InboundResult,
   type InboundVerifier,
@@ -69,7 +70,13 @@ function verifyKeptBytes(verifier: InboundVerifier, request: FastifyRequest) {
 /** `onRoute` (in `auraPlugin`): a route guarded by a verifier gets its bytes checked first. */
 export function checkBeforeParsing(route: RouteOptions): void {
   const preHandlers = [route.preHandler ?? []].flat() as Marked[];
-  const verifier = preHandlers.find((hook) => hook[VERIFIER] !== undefined)?.[VERIFIER];
+  const verifiers = preHandlers.flatMap((hook) => hook[VERIFIER] ?? []);
+  // The stream can be read once: a second verifier could only see what the first let through.
+  if (verifiers.length > 1) {
+    const message = `route ${route.method} ${route.url}: one verifyAuraSignature per route`;
+    throw new AuraError('configuration', message);
+  }
+  const verifier = verifiers[0];
   if (verifier === undefined) return;
   route.preParsing = [[route.preParsing ?? []].flat(), readAndVerify(verifier)].flat();
   // Fastify's parser reads the bytes again after us: the verifier's limit is the route's.

@@ -2,7 +2,7 @@
 // in place for every other route, the verifier on a route declared at the root, `inject`, and an
 // error handler that is never set behind the app's back. Against a real sandbox on 127.0.0.1.
 import { randomUUID } from 'node:crypto';
-import { isAuraError } from '@aura/core';
+import { isAuraError, signRequest } from '@aura/core';
 import { type Sandbox, startSandbox } from '@aura/sandbox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import rawBody from 'fastify-raw-body';
@@ -264,6 +264,46 @@ describe('verifyAuraSignature', () => {
     const error = await errorOf(res);
     expect(error.code).toBe('raw_body_unavailable');
     expect(error.message).toContain('app.register(auraPlugin)');
+  });
+
+  it('verifies a signed GET (no body) and a route in an encapsulated child with a prefix', async () => {
+    const app = fastify();
+    await withPlugin(app);
+    await app.register(
+      async (child) => {
+        child.get('/status', { preHandler: verifyAuraSignature({ secrets }) }, async (request) => ({
+          from: request.auraCaller.appId,
+          body: request.body ?? null,
+        }));
+      },
+      { prefix: '/partners' },
+    );
+    const base = await listen(app);
+    const signed = await signRequest(CALLER, { method: 'GET', url: `${base}/partners/status?x=1` });
+    const res = await fetch(signed.url, { headers: signed.headers });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ from: CALLER.appId, body: null });
+    const unsigned = await fetch(`${base}/partners/status?x=1`);
+    expect(unsigned.status).toBe(401);
+  });
+
+  it('cannot see a route declared before the plugin: raw_body_unavailable, not a pass', async () => {
+    const app = fastify();
+    app.post('/early', { preHandler: verifyAuraSignature({ secrets }) }, echo);
+    await withPlugin(app);
+    const base = await listen(app);
+    const res = await signedPost(`${base}/early`, '{"a":1}');
+    expect(res.status).toBe(500);
+    expect((await errorOf(res)).code).toBe('raw_body_unavailable');
+  });
+
+  it('refuses two verifiers on one route when it is declared', async () => {
+    const app = fastify();
+    await withPlugin(app);
+    const twice = [verifyAuraSignature({ secrets }), verifyAuraSignature({ secrets })];
+    expect(() => app.post('/twice', { preHandler: twice }, echo)).toThrow(
+      /one verifyAuraSignature per route/,
+    );
   });
 
   it('refuses bad options when the route is declared', () => {
