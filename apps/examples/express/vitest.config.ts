@@ -1,0 +1,11 @@
+import { defineProject } from 'vitest/config';
+
+// The example runs as users run it: `node start.js` on the built packages, in a child process.
+export default defineProject({
+  test: {
+    name: 'example-express',
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 20_000,
+  },
+});
