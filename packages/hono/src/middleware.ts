@@ -28,21 +28,18 @@ export function auraMiddleware(options: AuraMiddlewareOptions = {}) {
   });
 }
 
+const NOT_ATTACHED = errorResponse(
+  500,
+  'aura_not_configured',
+  'requireAuraToken() needs auraMiddleware() first',
+);
+
 /** A valid Aura token before the handler runs (Aura's refusal answered as JSON), else no call. */
 export function requireAuraToken() {
   return createMiddleware<{ Variables: Pick<AuraVariables, 'aura'> }>(async (c, next) => {
     const client = c.get('aura');
-    if (client === undefined) {
-      // Fail closed: without the client there is no token to check.
-      return send(
-        c,
-        errorResponse(
-          500,
-          'aura_not_configured',
-          'requireAuraToken() needs auraMiddleware() first',
-        ),
-      );
-    }
+    // Fail closed: without the client there is no token to check.
+    if (client === undefined) return send(c, NOT_ATTACHED);
     const refused = await ensureAuraToken(client);
     if (refused !== undefined) return send(c, refused);
     await next();

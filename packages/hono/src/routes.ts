@@ -30,9 +30,10 @@ async function routeBody(c: Context, limit: number) {
  */
 // biome-ignore lint/suspicious/noExplicitAny: like Hono's own `Context<any>`, so that `c.get('user')` compiles without the app's env
 export function auraRoutes<E extends Env = any>(options: AuraRoutesOptions<E>): Hono<E> {
+  const { env, ...routeOptions } = options;
   const fromBindings = bindingsClient(options);
   const routes = createAuraRoutes<Context<E>>({
-    ...options,
+    ...routeOptions,
     ...(options.client === undefined && {
       getClient: (c: Context) => (c.var as Partial<AuraVariables>).aura ?? fromBindings?.(c),
     }),

@@ -17,12 +17,6 @@ export interface AuraEnv {
 }
 
 /** The `AURA_*` variables as Workers bindings (`[vars]` and secrets), read from `c.env`. */
-export interface AuraBindings {
-  AURA_BASE_URL?: string;
-  AURA_APP_ID?: string;
-  AURA_APP_SECRET?: string;
-  AURA_API_KEY?: string;
-  AURA_TOKEN_TTL?: string;
-  AURA_DEFAULT_SCOPES?: string;
-  AURA_TIMEOUT?: string;
-}
+export type AuraBindings = {
+  [Name in `AURA_${'BASE_URL' | 'APP_ID' | 'APP_SECRET' | 'API_KEY' | 'TOKEN_TTL' | 'DEFAULT_SCOPES' | 'TIMEOUT'}`]?: string;
+};
