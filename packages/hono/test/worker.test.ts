@@ -123,6 +123,20 @@ describe('verifyAuraSignature on the Web Request path', () => {
     });
   });
 
+  it('leaves a signed form body to c.req.parseBody()', async () => {
+    const app = new Hono();
+    app.post('/hooks/aura', verifyAuraSignature({ secrets }), async (c) =>
+      c.json(await c.req.parseBody()),
+    );
+    const form = 'event=upload.completed&id=42';
+    const call = await signed(form, '/hooks/aura', {
+      'Content-Type': 'application/x-www-form-urlencoded',
+    });
+    const answer = await app.request(call.url, { ...call, body: form });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ event: 'upload.completed', id: '42' });
+  });
+
   it('refuses one changed byte, with the configured failure status', async () => {
     const app = new Hono();
     app.post('/hooks/aura', verifyAuraSignature({ secrets, failureStatus: 403 }), (c) =>
