@@ -82,16 +82,24 @@ describe('README', () => {
     expect(blocks[1]!.code).toContain(SERVE);
   });
 
-  it('compiles under the strict tsconfig, with the types the package declares', {
+  it('compiles, every ts block as written, under the strict tsconfig with the package types', {
     timeout: 60_000,
   }, () => {
+    const files = blocks
+      .filter((block) => block.lang === 'ts')
+      .map((block, i) => {
+        const file = path.join(path.dirname(blockFile), `readme-verbatim-${i}.ts`);
+        writeFileSync(file, block.code);
+        return file;
+      });
+    expect(files.length).toBeGreaterThanOrEqual(3);
     const config = ts.getParsedCommandLineOfConfigFile(
       path.join(here, '../tsconfig.json'),
       {},
       { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
     );
     const source = (name: string) => path.join(here, `../../${name}/src/index.ts`);
-    const program = ts.createProgram([blockFile], {
+    const program = ts.createProgram(files, {
       ...config!.options,
       // The packages as sources, the way the tests run them, rather than stale builds.
       paths: { '@aura/hono': [source('hono')], '@aura/core': [source('core')] },
