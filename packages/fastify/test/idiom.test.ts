@@ -244,7 +244,24 @@ describe('verifyAuraSignature', () => {
       const res = await signedPost(`${base}/hooks/aura`, '{ "a" : 1 }');
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ from: CALLER.appId, got: { a: 1 } });
+      const changed = await signedPost(`${base}/hooks/aura`, '{"a":1}', {
+        tamper: () => '{"a":2}',
+      });
+      expect(changed.status).toBe(401);
     }
+  });
+
+  it('hands the verified bytes on to Fastify’s parser, so a body schema still applies', async () => {
+    const app = fastify();
+    await withPlugin(app);
+    const schema = { body: { type: 'object', required: ['event'] } };
+    app.post('/typed', { schema, preHandler: verifyAuraSignature({ secrets }) }, echo);
+    const base = await listen(app);
+    const ok = await signedPost(`${base}/typed`, '{"event":"done"}');
+    expect(await ok.json()).toEqual({ got: { event: 'done' } });
+    const invalid = await signedPost(`${base}/typed`, '{"other":1}');
+    expect(invalid.status).toBe(400);
+    expect(((await invalid.json()) as { code: string }).code).toBe('FST_ERR_VALIDATION');
   });
 
   it('shares the stream with fastify-raw-body when both are registered', async () => {
