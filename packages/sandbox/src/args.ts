@@ -14,6 +14,8 @@ Options:
   --host <addr>                address to bind (default 127.0.0.1; others warn)
   --app <id:secret:apiKey>     accept these credentials instead of the defaults (repeatable)
   --cors <origin>              answer CORS for this origin, or * for any (repeatable)
+  --allow-host <name>          let the /_sandbox controls answer to this Host name too (besides
+                               loopback names and --host; repeatable)
   --rate-limit <name=n>        calls per minute per app: exchange (10), config (30),
                                lifecycle (60) (repeatable)
   --data-dir <dir>             keep tus uploads here (default: a temporary folder, removed on exit)
@@ -70,6 +72,7 @@ export function parseCliArgs(
       host: { type: 'string' },
       app: { type: 'string', multiple: true },
       cors: { type: 'string', multiple: true },
+      'allow-host': { type: 'string', multiple: true },
       'rate-limit': { type: 'string', multiple: true },
       'data-dir': { type: 'string' },
       'capture-key': { type: 'string', multiple: true },
@@ -97,6 +100,7 @@ export function parseCliArgs(
     });
   }
   if (values.cors !== undefined) options.cors = values.cors;
+  if (values['allow-host'] !== undefined) options.allowedHosts = values['allow-host'];
   if (values['rate-limit'] !== undefined) {
     options.rateLimits = Object.fromEntries(values['rate-limit'].map(parseRateLimit));
   }

@@ -13,6 +13,21 @@ import {
 } from './http';
 import type { TusEndpoint } from './tus';
 
+/**
+ * The host names the controls answer to besides loopback ones: the listen address and the
+ * names given in `allowedHosts` (a container's service name), normalised as `hostName` reads
+ * a `Host` header.
+ */
+export function controlHostNames(listenHost: string, allowed: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const host of [listenHost, ...allowed]) {
+    const bare = host.trim();
+    const name = hostName(bare.includes(':') && !bare.startsWith('[') ? `[${bare}]` : bare);
+    if (name !== undefined) names.add(name);
+  }
+  return names;
+}
+
 export interface ControlDeps {
   ctx: SandboxContext;
   tus: TusEndpoint;
@@ -30,19 +45,17 @@ export interface ControlDeps {
 export function refuseControl(
   req: IncomingMessage,
   cors: Cors,
-  listenHost: string,
+  controlHosts: ReadonlySet<string>,
 ): Reply | undefined {
   const sent = req.headersDistinct.host;
   const name = sent?.length === 1 ? hostName(sent[0]!) : undefined;
-  const own = hostName(
-    listenHost.includes(':') && !listenHost.startsWith('[') ? `[${listenHost}]` : listenHost,
-  );
   const local =
-    name !== undefined && (isLoopback(name) || name.endsWith('.localhost') || name === own);
+    name !== undefined &&
+    (isLoopback(name) || name.endsWith('.localhost') || controlHosts.has(name));
   if (!local) {
     return plainError(
       403,
-      'The sandbox controls answer only to Host localhost, 127.0.0.1, [::1] or the address the sandbox listens on.',
+      'The sandbox controls answer only to Host localhost, 127.0.0.1, [::1], the address the sandbox listens on, or a name given with --allow-host.',
     );
   }
   const origin = req.headers.origin;

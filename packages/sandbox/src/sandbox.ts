@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { CaptureCollector, type CaptureProject, DEFAULT_CAPTURE_KEY } from './capture';
 import { newNonceStore, type SandboxContext } from './context';
+import { controlHostNames } from './controls';
 import { Cors } from './cors';
 import { FaultQueue, validateFault } from './faults';
 import { isLoopback } from './http';
@@ -75,6 +76,13 @@ function checkOptions(options: SandboxOptions): {
   }
   if (headersTimeoutMs > requestTimeoutMs) {
     throw new TypeError('startSandbox: headersTimeoutMs must not exceed requestTimeoutMs');
+  }
+  const allowedHosts = options.allowedHosts ?? [];
+  if (
+    !Array.isArray(allowedHosts) ||
+    allowedHosts.some((h) => typeof h !== 'string' || controlHostNames('', [h]).size === 0)
+  ) {
+    throw new TypeError('startSandbox: allowedHosts must be an array of host names');
   }
   if (options.strictUploads !== undefined && typeof options.strictUploads !== 'boolean') {
     throw new TypeError('startSandbox: strictUploads must be a boolean');
@@ -160,7 +168,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       startedAt: Date.now(),
       cors: new Cors(options.cors ?? []),
       timers,
-      host,
+      controlHosts: controlHostNames(host, options.allowedHosts ?? []),
       onError: warn,
     }),
   );

@@ -11,8 +11,8 @@ export interface ServerDeps extends ControlDeps {
   cors: Cors;
   /** Timers of delay faults, cleared on close. */
   timers: Set<NodeJS.Timeout>;
-  /** The address the sandbox was asked to listen on: controls answer to it as a Host. */
-  host: string;
+  /** Host names the controls answer to besides loopback ones (the listen address, allowedHosts). */
+  controlHosts: ReadonlySet<string>;
   /** Where an error raised while answering one request is told (the request still gets its end). */
   onError: (message: string) => void;
 }
@@ -92,7 +92,7 @@ export function createRequestHandler(deps: ServerDeps) {
         send(res, { status: 204 }, cors.preflight(origin));
         return;
       }
-      const refused = refuseControl(req, cors, deps.host);
+      const refused = refuseControl(req, cors, deps.controlHosts);
       if (refused !== undefined) {
         // The body (if any) was not read; closing keeps it from confusing keep-alive.
         res.setHeader('Connection', 'close');

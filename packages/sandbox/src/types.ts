@@ -26,8 +26,13 @@ export interface SandboxOptions {
   host?: string;
   /** Credentials accepted (default: app `aura_pk_sandbox`, secret `aura_sk_sandbox`, key `aura_au_sandbox`). */
   apps?: SandboxApp[];
-  /** Origins answered with CORS headers (`*` for any). Others get none. */
+  /** Origins answered with CORS headers (`*` for any). Others get none, and no control. */
   cors?: string[];
+  /**
+   * Host names the `/_sandbox/` controls answer to besides loopback names and `host` (say, a
+   * container's service name). Any other `Host` is refused, which stops DNS rebinding.
+   */
+  allowedHosts?: string[];
   /** Per-minute limits per app id (default exchange 10, config 30, lifecycle 60). */
   rateLimits?: Partial<RateLimits>;
   /** Folder for tus uploads (kept on close); default a temporary folder removed on close. */

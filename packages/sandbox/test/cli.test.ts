@@ -55,10 +55,12 @@ describe('parseCliArgs', () => {
     });
   });
 
-  it('reads --strict-uploads', () => {
-    expect(parseCliArgs(['--strict-uploads'])).toEqual({
+  it('reads --strict-uploads and --allow-host', () => {
+    expect(
+      parseCliArgs(['--strict-uploads', '--allow-host', 'sandbox', '--allow-host', 'aura']),
+    ).toEqual({
       help: false,
-      options: { port: 4010, strictUploads: true },
+      options: { port: 4010, strictUploads: true, allowedHosts: ['sandbox', 'aura'] },
     });
   });
 

@@ -205,6 +205,27 @@ describe('issue 8 hardening, against a real sandbox', () => {
     });
   });
 
+  it('item 10: answers a Host given in allowedHosts (a container name) and the listen address', async () => {
+    const named = await startSandbox({ allowedHosts: ['sandbox', '::2'] });
+    try {
+      for (const [host, status] of [
+        [`sandbox:${named.port}`, 200],
+        ['SANDBOX.', 200],
+        [`[::2]:${named.port}`, 200],
+        [`sandbox.attacker.example:${named.port}`, 403],
+      ] as const) {
+        const res = await raw(`${named.url}/_sandbox/health`, { headers: { Host: host } });
+        expect(res.status, host).toBe(status);
+      }
+    } finally {
+      await named.close();
+    }
+    await expect(startSandbox({ allowedHosts: ['a b'] })).rejects.toThrow(TypeError);
+    await expect(startSandbox({ allowedHosts: 'sandbox' as unknown as string[] })).rejects.toThrow(
+      TypeError,
+    );
+  });
+
   describe('item 11: the capture collector holds a bounded amount', () => {
     const send = (body: Buffer | string, gzip: boolean) =>
       fetch(`${sb.url}/capture/v1/batches`, {
@@ -461,6 +482,17 @@ describe('issue 8 hardening, against a real sandbox', () => {
         expect(strict.upload(early)?.warnings).toEqual([]);
       } finally {
         await strict.close();
+      }
+    });
+
+    it('item 15: refuses bad timeout and strictUploads options before listening', async () => {
+      for (const options of [
+        { requestTimeoutMs: 0 },
+        { headersTimeoutMs: 1.5 },
+        { headersTimeoutMs: 20_000, requestTimeoutMs: 10_000 },
+        { strictUploads: 'yes' as unknown as boolean },
+      ]) {
+        await expect(startSandbox(options), JSON.stringify(options)).rejects.toThrow(TypeError);
       }
     });
 
