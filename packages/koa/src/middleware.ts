@@ -74,7 +74,8 @@ export function verifyAuraSignature(options: VerifyAuraSignatureOptions): Middle
   return async function verifyAuraSignature(ctx, next) {
     const raw = await readRawBody(ctx, verifier.maxBodyBytes);
     if (!raw.ok) return send(ctx, raw.response);
-    // originalUrl: the raw target as received, even under koa-mount, which rewrites ctx.url.
+    // originalUrl: the raw target as received, which middleware rewriting ctx.url (koa-mount)
+    // leaves alone; the signature covers what the caller sent.
     // headersDistinct keeps duplicate Authorization/Host, which the verifier must refuse.
     const request = { method: ctx.method, url: ctx.originalUrl, headers: ctx.req.headersDistinct };
     const result = await verifier.verify(request, raw.bytes);
