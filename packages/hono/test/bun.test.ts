@@ -1,13 +1,5 @@
-import { describe, it } from 'vitest';
 import { runtimeScenarios } from './support/runtime-scenarios';
-import { runtimeBinary, startRuntime } from './support/runtimes';
+import { startRuntime } from './support/runtimes';
 
-const binary = runtimeBinary('bun');
-if ('missing' in binary) {
-  console.warn(`Skipping the Bun runtime tests: ${binary.missing}`);
-  describe.skip(`the Hono app inside Bun (${binary.missing})`, () => {
-    it('needs the bun binary', () => {});
-  });
-} else {
-  runtimeScenarios('Bun', (env) => startRuntime('bun', env), { nodeImports: ['node:crypto'] });
-}
+// Bun's own server (Bun.serve, its Web Request path); AURA_* from the process environment.
+runtimeScenarios('bun', (env) => startRuntime('bun', env), { nodeImports: ['node:crypto'] });

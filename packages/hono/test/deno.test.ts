@@ -1,13 +1,5 @@
-import { describe, it } from 'vitest';
 import { runtimeScenarios } from './support/runtime-scenarios';
-import { runtimeBinary, startRuntime } from './support/runtimes';
+import { startRuntime } from './support/runtimes';
 
-const binary = runtimeBinary('deno');
-if ('missing' in binary) {
-  console.warn(`Skipping the Deno runtime tests: ${binary.missing}`);
-  describe.skip(`the Hono app inside Deno (${binary.missing})`, () => {
-    it('needs the deno binary', () => {});
-  });
-} else {
-  runtimeScenarios('Deno', (env) => startRuntime('deno', env), { nodeImports: ['node:crypto'] });
-}
+// Deno's own server (Deno.serve, its Web Request path); AURA_* from the process environment.
+runtimeScenarios('deno', (env) => startRuntime('deno', env), { nodeImports: ['node:crypto'] });

@@ -6,7 +6,7 @@ import { signRequest } from '@aura/core';
 import { type Sandbox, startSandbox } from '@aura/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARTNER, USER_HEADER } from './app';
-import type { RunningApp } from './runtimes';
+import { type RunningApp, type RuntimeName, runtimeBinary } from './runtimes';
 
 const REQUEST_DEADLINE_MS = 10_000;
 
@@ -25,10 +25,17 @@ function call(url: string, init: RequestInit = {}) {
 }
 
 export function runtimeScenarios(
-  runtime: string,
+  runtime: RuntimeName,
   start: (env: Record<string, string>) => Promise<RunningApp>,
   expected: { nodeImports: string[] },
 ): void {
+  const binary = runtimeBinary(runtime);
+  if ('missing' in binary) {
+    // Skipped only when the binary is truly absent, and saying why.
+    console.warn(`Skipping the ${runtime} runtime tests: ${binary.missing}`);
+    it.skip(`the Hono app inside ${runtime}: ${binary.missing}`);
+    return;
+  }
   describe(`the Hono app inside ${runtime}`, () => {
     let sandbox: Sandbox;
     let app: RunningApp;

@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,12 +35,23 @@ const targets = {
   deno: { entry: 'deno.ts', platform: 'node', conditions: ['deno'] },
 } as const;
 
-/** The binary the npm package installed, or why it cannot be used. */
-export function runtimeBinary(runtime: 'bun' | 'deno'): { path: string } | { missing: string } {
-  const binary = path.join(packageDir, 'node_modules', '.bin', runtime);
+/** The binary the npm package installed (workerd: Miniflare's), or why it cannot be used. */
+export function runtimeBinary(runtime: RuntimeName): { path: string } | { missing: string } {
+  let binary = path.join(packageDir, 'node_modules', '.bin', runtime);
+  if (runtime === 'workerd') {
+    try {
+      const fromMiniflare = createRequire(
+        path.join(packageDir, 'node_modules/miniflare/package.json'),
+      );
+      binary = (fromMiniflare('workerd') as { default: string }).default;
+    } catch (error) {
+      return { missing: `miniflare's workerd could not be found (${(error as Error).message})` };
+    }
+  }
+  const carrier = runtime === 'workerd' ? 'miniflare' : runtime;
   return existsSync(binary)
     ? { path: binary }
-    : { missing: `${binary} is not installed (the "${runtime}" dev dependency carries it)` };
+    : { missing: `${binary} is not installed (the "${carrier}" dev dependency carries it)` };
 }
 
 async function bundle(runtime: RuntimeName, dir: string) {
