@@ -68,10 +68,22 @@ export function runtimeScenarios(
       expect(config.status).toBe(200);
     });
 
-    it('uses c.var.aura behind requireAuraToken()', async () => {
-      const answer = await call(`${app.url}/uploads/config`);
-      expect(answer.status).toBe(200);
-      expect(await answer.json()).toMatchObject({ lift: { endpoint: sandbox.tusUrl } });
+    it('uses c.var.aura behind requireAuraToken(), one client (one token) across requests', async () => {
+      const before = sandbox.requests().length;
+      for (let i = 0; i < 2; i++) {
+        const answer = await call(`${app.url}/uploads/config`);
+        expect(answer.status).toBe(200);
+        expect(await answer.json()).toMatchObject({ lift: { endpoint: sandbox.tusUrl } });
+      }
+      const calls = sandbox
+        .requests()
+        .slice(before)
+        .map((r) => `${r.method} ${r.path} ${r.status}`);
+      expect(calls).toEqual([
+        'POST /api/auth/exchange 200',
+        'GET /api/uploader/config 200',
+        'GET /api/uploader/config 200',
+      ]);
     });
 
     it('verifies a signed inbound call on its raw bytes; one changed byte is refused', async () => {
