@@ -1,0 +1,124 @@
+/**
+ * `@RequireAuraToken()`, `@AuraSigned(opts)`, `@AuraCaller()` and `@Aura()`: Nest decorators
+ * composed over guards and a pipe. Every rule (token, signature, raw bytes, limits) is the
+ * core's; a refusal is the core's answer thrown as an `HttpException`.
+ */
+import {
+  AuraClient,
+  bodyTooLarge,
+  createInboundVerifier,
+  ensureAuraToken,
+  type InboundVerifier,
+  type InboundVerifierOptions,
+  rawBodyUnavailable,
+  readBodyLimited,
+} from '@aura/core';
+import {
+  applyDecorators,
+  type CanActivate,
+  createParamDecorator,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  type PipeTransform,
+  SetMetadata,
+  UseGuards,
+} from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { type AuraRequest, neutralRequest, nodeRequest, refusal } from './http';
+
+const AURA_SIGNED = Symbol.for('@aura/nestjs.signed');
+const RAW_BODY_FIX =
+  'Create the app with NestFactory.create(AppModule, { rawBody: true }) so that Nest keeps ' +
+  'the bytes of the body (req.rawBody) for @AuraSigned().';
+
+/** Makes sure the app's `AuraClient` holds a valid token before the handler runs. */
+@Injectable()
+export class RequireAuraTokenGuard implements CanActivate {
+  constructor(
+    @Inject(AuraClient) private readonly client: AuraClient,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const refused = await ensureAuraToken(this.client);
+    if (refused !== undefined) throw refusal(this.adapterHost, context, refused);
+    return true;
+  }
+}
+
+/** The bytes to verify: those Nest kept, the stream if no parser read it, or the refusal. */
+async function rawBytes(req: AuraRequest, verifier: InboundVerifier) {
+  const kept = req.rawBody;
+  if (kept instanceof Uint8Array) return { ok: true as const, bytes: kept };
+  const raw = nodeRequest(req);
+  // No parser took this body (a type Nest does not parse, or none): read it as it arrives.
+  if (!raw.readableEnded) {
+    return readBodyLimited(raw, verifier.maxBodyBytes, raw.headers['content-length']);
+  }
+  return { ok: false as const, response: rawBodyUnavailable(RAW_BODY_FIX) };
+}
+
+/** Lets through only calls signed by a known app; see `@AuraSigned()`. */
+@Injectable()
+export class AuraSignedGuard implements CanActivate {
+  constructor(
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    const verifier = this.reflector.getAllAndOverride<InboundVerifier>(AURA_SIGNED, targets);
+    // Fail closed: this guard without its options cannot know whom to let in.
+    if (verifier === undefined) throw new Error('AuraSignedGuard needs @AuraSigned(options)');
+    const req = context.switchToHttp().getRequest<AuraRequest>();
+    const read = await rawBytes(req, verifier);
+    if (!read.ok) throw refusal(this.adapterHost, context, read.response);
+    if (read.bytes.length > verifier.maxBodyBytes) {
+      throw refusal(this.adapterHost, context, bodyTooLarge(verifier.maxBodyBytes));
+    }
+    const body = read.bytes.length === 0 ? undefined : read.bytes;
+    const result = await verifier.verify(neutralRequest(req), body);
+    if (!result.ok) throw refusal(this.adapterHost, context, result.response);
+    req.auraCaller = result.caller;
+    // The handler's `@Body()` is parsed from the bytes that were verified.
+    req.body = result.body;
+    return true;
+  }
+}
+
+/** Passes the app's `AuraClient` to a parameter decorated with `@Aura()`. */
+@Injectable()
+export class AuraClientPipe implements PipeTransform {
+  constructor(@Inject(AuraClient) private readonly client: AuraClient) {}
+  transform(): AuraClient {
+    return this.client;
+  }
+}
+
+/** A valid Aura token before the handler (method or class); refusals answer the core's error. */
+export function RequireAuraToken(): MethodDecorator & ClassDecorator {
+  return applyDecorators(UseGuards(RequireAuraTokenGuard));
+}
+
+/**
+ * Verifies an inbound AURA-HMAC-SHA256 call on its raw bytes (`req.rawBody`: create the app with
+ * `{ rawBody: true }`). Options are checked now, when the class is defined.
+ */
+export function AuraSigned(options: InboundVerifierOptions): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(AURA_SIGNED, createInboundVerifier(options)),
+    UseGuards(AuraSignedGuard),
+  );
+}
+
+/** The verified caller `{ appId }` of an `@AuraSigned()` route. */
+export const AuraCaller = createParamDecorator(
+  (_data: unknown, context: ExecutionContext) =>
+    context.switchToHttp().getRequest<AuraRequest>().auraCaller,
+);
+
+const auraParam = createParamDecorator(() => undefined);
+/** The app's `AuraClient` as a handler parameter. */
+export const Aura = (): ParameterDecorator => auraParam(undefined, AuraClientPipe);
