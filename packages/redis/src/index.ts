@@ -1,0 +1,3 @@
+export type { RedisClient } from './connection';
+export type { AuraRedis, AuraRedisOptions } from './create';
+export { createAuraRedis } from './create';

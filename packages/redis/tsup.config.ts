@@ -1,0 +1,4 @@
+import { defineConfig } from 'tsup';
+import { auraPreset } from '../../tsup.preset';
+
+export default defineConfig(auraPreset({ entry: { index: 'src/index.ts' } }));
