@@ -38,6 +38,14 @@ function faultReply(fault: ActiveFault): Reply {
 /** The one request handler: controls, preflights, faults, then tus or the API routes. */
 export function createRequestHandler(deps: ServerDeps) {
   const { ctx, cors } = deps;
+  /** `onError` is the caller's code: its own throw must not undo the containment. */
+  const tell = (message: string): void => {
+    try {
+      deps.onError(message);
+    } catch {
+      // Nowhere left to tell it.
+    }
+  };
 
   /**
    * Whatever goes wrong answering one request ends that response, and only that one: told to
@@ -50,7 +58,7 @@ export function createRequestHandler(deps: ServerDeps) {
     extra: Record<string, string>,
   ): void => {
     const message = error instanceof Error ? error.message : String(error);
-    deps.onError(
+    tell(
       `aura-sandbox: ${req.method ?? 'GET'} ${redactTarget(req.url ?? '/')} failed: ${redactText(message)}`,
     );
     if (res.headersSent) {
@@ -122,7 +130,7 @@ export function createRequestHandler(deps: ServerDeps) {
           ...(call.warnings.length > 0 ? { warnings: [...call.warnings] } : {}),
         });
       } catch (error) {
-        deps.onError(`aura-sandbox: could not log ${method} ${path}: ${redactText(String(error))}`);
+        tell(`aura-sandbox: could not log ${method} ${path}: ${redactText(String(error))}`);
       }
     });
     const reply = (r: Reply): void => {

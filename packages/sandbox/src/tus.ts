@@ -179,7 +179,13 @@ export class TusEndpoint {
       send(res, { status: 404, body: { message: 'The file for this url was not found.' } }, cors);
       return;
     }
-    const size = (await handle.stat()).size;
+    let size: number;
+    try {
+      size = (await handle.stat()).size;
+    } catch (error) {
+      await handle.close();
+      throw error; // the request's own failure: 500, the sandbox keeps serving
+    }
     const getHandler = (
       this.server.handlers as unknown as Record<string, { filterContentType: ContentHeaders }>
     ).GET!;
