@@ -64,7 +64,9 @@ export function readError(body: unknown): Readable {
     for (const [field, list] of Object.entries(body.errors)) {
       const messages = (Array.isArray(list) ? list : [list]).map(String);
       errors[field] = messages;
-      parts.push(`${field}: ${messages.join(' ')}`);
+      // Laravel repeats the first field message as the top-level one; saying it twice helps nobody.
+      const unsaid = messages.filter((m) => out.message === undefined || !out.message.includes(m));
+      if (unsaid.length > 0) parts.push(`${field}: ${unsaid.join(' ')}`);
     }
     out.errors = errors;
     if (parts.length > 0) {

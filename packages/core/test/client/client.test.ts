@@ -71,6 +71,21 @@ describe('exchangeToken', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('does not repeat a validation message that Laravel already used as the top-level one', async () => {
+    const client = clientFor(server);
+    const said = 'The upload id field must be a valid UUID (version 4).';
+    server.hook = () => ({
+      status: 422,
+      body: { message: said, errors: { upload_id: [said] } },
+    });
+    const error = await caught(client.exchangeToken());
+    expect(isAuraError(error, 'api')).toBe(true);
+    if (!isAuraError(error, 'api')) return;
+    expect(error.message.split(said)).toHaveLength(2);
+    expect(error.message).not.toContain('(upload_id:');
+    expect(error.errors).toEqual({ upload_id: [said] });
+  });
+
   it('turns a 422 into an api error with the validation messages', async () => {
     const client = clientFor(server);
     server.hook = () => ({
