@@ -5,6 +5,34 @@ export {
   DEFAULT_TOKEN_TTL,
   MAX_TOKEN_TTL,
 } from './aura-api';
+export type {
+  CaptureControls,
+  CaptureEnd,
+  CaptureEvent,
+  CaptureHandle,
+  CaptureLogger,
+  CaptureOptions,
+  CaptureProject,
+  CaptureRecorder,
+  CaptureRedactOptions,
+  CaptureRequestMeta,
+  CaptureRetryOptions,
+  CaptureSinkFunction,
+  CaptureStats,
+  CaptureWritable,
+  NodeCaptureContext,
+} from './capture/index';
+export {
+  CAPTURE_DEFAULTS,
+  CAPTURE_ENV_VARIABLES,
+  captureNodeHttp,
+  createCaptureRecorder,
+  createRedactor as createCaptureRedactor,
+  DEFAULT_SENSITIVE_FIELDS as CAPTURE_SENSITIVE_FIELDS,
+  DEFAULT_SENSITIVE_HEADERS as CAPTURE_SENSITIVE_HEADERS,
+  DICOM_PHI_TAGS,
+  REDACTED as CAPTURE_REDACTED,
+} from './capture/index';
 export { normalizeBaseUrl } from './client/base-url';
 export { AuraClient, DEFAULT_REAUTH_BUDGET } from './client/client';
 export type { RetryOptions } from './client/transport';

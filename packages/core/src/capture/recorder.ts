@@ -1,0 +1,641 @@
+/**
+ * The capture recorder: adapters call `begin()` when a request arrives, feed the body bytes as
+ * they stream, and `end()` when the response is over; the event is redacted, queued (bounded by
+ * count and bytes, with a drop counter) and sent in batches on an unref'd timer, off the
+ * request path. Nothing here throws into the host: every callback catches its own errors.
+ */
+import { AuraError } from '../errors';
+import { headerValue } from '../server/http';
+import { type BodyResult, BodyTee } from './body';
+import { collectorDelivery, type Delivery, functionDelivery, ndjsonDelivery } from './delivery';
+import { type CaptureRedactor, createRedactor, REDACTED, sensitiveHeadersFromEnv } from './redact';
+import type {
+  CaptureControls,
+  CaptureEnd,
+  CaptureEvent,
+  CaptureHandle,
+  CaptureLogger,
+  CaptureOptions,
+  CaptureProject,
+  CaptureRequestMeta,
+  CaptureStats,
+} from './types';
+
+export const CAPTURE_DEFAULTS = {
+  maxBodyBytes: 8192,
+  maxQueue: 10_000,
+  maxQueueBytes: 16 * 1024 * 1024,
+  batchSize: 500,
+  // The sandbox collector takes at most 1 MiB of JSON per batch; stay well below.
+  maxBatchBytes: 512 * 1024,
+  flushIntervalMs: 2000,
+  timeoutMs: 10_000,
+  shutdownDeadlineMs: 5000,
+  retryBaseMs: 1000,
+  retryMaxMs: 60_000,
+  pauseMs: 60_000,
+} as const;
+
+/** The variables the capture reads. */
+export const CAPTURE_ENV_VARIABLES = [
+  'AURA_CAPTURE_URL',
+  'AURA_CAPTURE_KEY',
+  'AURA_CAPTURE_SENSITIVE_HEADERS',
+] as const;
+
+/** Advanced timings, for tests and unusual collectors. */
+export interface CaptureRetryOptions {
+  /** First retry delay (doubled each time, with jitter). Default 1000 ms. */
+  retryBaseMs?: number;
+  /** Longest retry delay. Default 60 000 ms. */
+  retryMaxMs?: number;
+  /** How long delivery pauses after the collector refused the key (401/403). Default 60 000 ms. */
+  pauseMs?: number;
+}
+
+export interface CaptureRecorder<Req = CaptureRequestMeta> extends CaptureControls {
+  /** A handle for one request, or `undefined` when it is not captured (sampled out, skipped, shut down). */
+  begin(meta: CaptureRequestMeta, req?: Req): CaptureHandle | undefined;
+  /** Settles when the start-up check is over: the collector's project, when there is one. Never rejects. */
+  ready(): Promise<CaptureProject | undefined>;
+}
+
+interface Queued {
+  line: string;
+  bytes: number;
+}
+
+const consoleLogger: CaptureLogger = {
+  info: (message) => console.info(message),
+  warn: (message) => console.warn(message),
+};
+
+function processEnv(): Record<string, string | undefined> {
+  return (
+    (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {}
+  );
+}
+
+function unref(timer: ReturnType<typeof setTimeout>): ReturnType<typeof setTimeout> {
+  (timer as { unref?: () => void }).unref?.();
+  return timer;
+}
+
+/** UTF-8 length of a string without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new AuraError('configuration', `capture option ${name} must be a positive integer`, {
+      details: { option: name },
+    });
+  }
+  return value;
+}
+
+function configError(message: string, details: Record<string, unknown>): AuraError {
+  return new AuraError('configuration', message, { details });
+}
+
+/** The sink from the options and the environment; a URL without a key fails here, naming it. */
+function chooseDelivery(
+  options: CaptureOptions<unknown>,
+  env: Record<string, string | undefined>,
+  timeoutMs: number,
+  logger: CaptureLogger,
+): Delivery {
+  const sink = options.sink;
+  if (typeof sink === 'function') return functionDelivery(sink);
+  if (sink !== undefined) {
+    if (typeof (sink as { write?: unknown }).write !== 'function') {
+      throw configError('capture option sink must be a function or a writable stream', {
+        option: 'sink',
+      });
+    }
+    return ndjsonDelivery(sink);
+  }
+  const read = (value: string | undefined) =>
+    value !== undefined && value.trim() !== '' ? value.trim() : undefined;
+  const url = read(options.url) ?? read(env.AURA_CAPTURE_URL);
+  const key = read(options.key) ?? read(env.AURA_CAPTURE_KEY);
+  if (url === undefined) {
+    throw configError(
+      'capture has nowhere to send events: set AURA_CAPTURE_URL (and AURA_CAPTURE_KEY), or pass url and key, or a sink',
+      { missing: ['AURA_CAPTURE_URL'] },
+    );
+  }
+  if (key === undefined) {
+    throw configError(
+      'AURA_CAPTURE_KEY is missing: the collector at AURA_CAPTURE_URL needs its key; e.g. AURA_CAPTURE_KEY=aura_ck_…',
+      { missing: ['AURA_CAPTURE_KEY'] },
+    );
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw configError(
+      'AURA_CAPTURE_URL is not a URL; e.g. AURA_CAPTURE_URL=https://collector.example/capture',
+      {
+        invalid: ['AURA_CAPTURE_URL'],
+      },
+    );
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw configError('AURA_CAPTURE_URL must be an http(s) URL', { invalid: ['AURA_CAPTURE_URL'] });
+  }
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  if (typeof fetchImpl !== 'function') {
+    throw configError('capture needs fetch (Node 18+) to reach the collector', { option: 'fetch' });
+  }
+  return collectorDelivery({ url: parsed.href, key, timeoutMs, logger, fetch: fetchImpl });
+}
+
+/** Milliseconds since an arbitrary origin, monotonic where the platform has `performance`. */
+const now = (): number => globalThis.performance?.now() ?? Date.now();
+
+/**
+ * Builds the recorder. Everything that can be wrong with the options fails here, at start-up,
+ * with a `configuration` error naming the option or variable.
+ */
+export function createCaptureRecorder<Req = CaptureRequestMeta>(
+  options: CaptureOptions<Req> & CaptureRetryOptions = {},
+): CaptureRecorder<Req> {
+  const env = options.env ?? processEnv();
+  const logger = options.logger ?? consoleLogger;
+  const maxBodyBytes = positiveInteger(
+    'maxBodyBytes',
+    options.maxBodyBytes,
+    CAPTURE_DEFAULTS.maxBodyBytes,
+  );
+  const maxQueue = positiveInteger('maxQueue', options.maxQueue, CAPTURE_DEFAULTS.maxQueue);
+  const maxQueueBytes = positiveInteger(
+    'maxQueueBytes',
+    options.maxQueueBytes,
+    CAPTURE_DEFAULTS.maxQueueBytes,
+  );
+  const batchSize = positiveInteger('batchSize', options.batchSize, CAPTURE_DEFAULTS.batchSize);
+  const maxBatchBytes = positiveInteger(
+    'maxBatchBytes',
+    options.maxBatchBytes,
+    CAPTURE_DEFAULTS.maxBatchBytes,
+  );
+  const flushIntervalMs = positiveInteger(
+    'flushIntervalMs',
+    options.flushIntervalMs,
+    CAPTURE_DEFAULTS.flushIntervalMs,
+  );
+  const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs, CAPTURE_DEFAULTS.timeoutMs);
+  const retryBaseMs = positiveInteger(
+    'retryBaseMs',
+    options.retryBaseMs,
+    CAPTURE_DEFAULTS.retryBaseMs,
+  );
+  const retryMaxMs = positiveInteger('retryMaxMs', options.retryMaxMs, CAPTURE_DEFAULTS.retryMaxMs);
+  const pauseMs = positiveInteger('pauseMs', options.pauseMs, CAPTURE_DEFAULTS.pauseMs);
+  const shutdownDeadlineMs = positiveInteger(
+    'shutdownDeadlineMs',
+    options.shutdownDeadlineMs,
+    CAPTURE_DEFAULTS.shutdownDeadlineMs,
+  );
+  const sample = options.sample ?? 1;
+  if (typeof sample !== 'number' || !(sample >= 0 && sample <= 1)) {
+    throw configError('capture option sample must be a number from 0 to 1', { option: 'sample' });
+  }
+  if (options.skip !== undefined && typeof options.skip !== 'function') {
+    throw configError('capture option skip must be a function', { option: 'skip' });
+  }
+  const bodies = options.bodies === true;
+  const redactor: CaptureRedactor = createRedactor(
+    options.redact,
+    sensitiveHeadersFromEnv(env.AURA_CAPTURE_SENSITIVE_HEADERS),
+  );
+  const delivery = chooseDelivery(options as CaptureOptions<unknown>, env, timeoutMs, logger);
+
+  const counts = { captured: 0, sent: 0, dropped: 0, failedBatches: 0 };
+  const queue: Queued[] = [];
+  let queueBytes = 0;
+  let closed = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timerAt = Number.POSITIVE_INFINITY;
+  /** No automatic send before this time (backoff, `Retry-After`, a pause). */
+  let blockedUntil = 0;
+  let attempt = 0;
+  let inFlight: Promise<boolean> | undefined;
+  let lastWarning = '';
+
+  const warn = (message: string) => {
+    // One line per kind of trouble, not one per retry.
+    if (message === lastWarning) return;
+    lastWarning = message;
+    try {
+      logger.warn(`aura capture: ${message}`);
+    } catch {
+      // A logger that throws must not take the host down.
+    }
+  };
+
+  // ---- the queue ------------------------------------------------------------------------
+
+  const enqueue = (event: CaptureEvent): void => {
+    counts.captured++;
+    const line = JSON.stringify(event);
+    const bytes = utf8Length(line);
+    if (queue.length >= maxQueue || queueBytes + bytes > maxQueueBytes || bytes > maxBatchBytes) {
+      counts.dropped++;
+      return;
+    }
+    queue.push({ line, bytes });
+    queueBytes += bytes;
+    const full = queue.length >= batchSize || queueBytes >= maxBatchBytes;
+    schedule(full ? 0 : flushIntervalMs);
+  };
+
+  /** The head of the queue, cut by count and bytes (always at least one event). */
+  const nextBatch = (): Queued[] => {
+    let bytes = 0;
+    let count = 0;
+    while (count < queue.length && count < batchSize) {
+      const item = queue[count]!;
+      if (count > 0 && bytes + item.bytes + 1 > maxBatchBytes) break;
+      bytes += item.bytes + 1;
+      count++;
+    }
+    return queue.slice(0, count);
+  };
+
+  const remove = (count: number): void => {
+    for (const item of queue.splice(0, count)) queueBytes -= item.bytes;
+  };
+
+  const delayAfterFailure = (retryAfter: number | undefined): number => {
+    const exponential = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(attempt, 30));
+    // Full jitter over the upper half: many processes never retry in step.
+    const jittered = exponential / 2 + Math.random() * (exponential / 2);
+    if (retryAfter === undefined) return jittered;
+    return retryAfter + Math.random() * Math.min(1000, retryAfter / 10);
+  };
+
+  /**
+   * Sends one batch from the head of the queue; answers whether it was delivered. One batch is
+   * in flight at a time, so the queue's order is the collector's order.
+   */
+  const sendOne = (deadlineMs = timeoutMs): Promise<boolean> => {
+    if (inFlight !== undefined) return inFlight;
+    const batch = nextBatch();
+    if (batch.length === 0) return Promise.resolve(true);
+    const current = delivery
+      .send(
+        batch.map((item) => item.line),
+        Math.max(1, Math.min(timeoutMs, deadlineMs)),
+      )
+      .then((result) => {
+        if (result.ok) {
+          remove(batch.length);
+          counts.sent += batch.length;
+          attempt = 0;
+          blockedUntil = 0;
+          lastWarning = '';
+          return true;
+        }
+        counts.failedBatches++;
+        if (result.next === 'drop') {
+          remove(batch.length);
+          counts.dropped += batch.length;
+          warn(`${result.message}; ${batch.length} events will never be accepted and were dropped`);
+          return false;
+        }
+        if (result.next === 'pause') {
+          blockedUntil = now() + pauseMs;
+          warn(`${result.message}: the key was refused; delivery pauses for ${pauseMs} ms`);
+          return false;
+        }
+        blockedUntil = now() + delayAfterFailure(result.retryAfterMs);
+        attempt++;
+        warn(`${result.message}; retrying with backoff`);
+        return false;
+      })
+      .catch((error: unknown) => {
+        // A delivery never rejects; if one does, the batch stays and is retried.
+        counts.failedBatches++;
+        attempt++;
+        blockedUntil = now() + delayAfterFailure(undefined);
+        warn(`sending failed: ${String(error)}`);
+        return false;
+      })
+      .finally(() => {
+        inFlight = undefined;
+      });
+    inFlight = current;
+    return current;
+  };
+
+  /** Arms the one timer to fire in `ms` (or when the backoff ends, if later). */
+  function schedule(ms: number): void {
+    if (closed || queue.length === 0) return;
+    const at = Math.max(now() + ms, blockedUntil);
+    if (timer !== undefined && timerAt <= at) return;
+    if (timer !== undefined) clearTimeout(timer);
+    timerAt = at;
+    timer = unref(setTimeout(tick, Math.max(0, at - now())));
+  }
+
+  function tick(): void {
+    timer = undefined;
+    timerAt = Number.POSITIVE_INFINITY;
+    try {
+      if (closed) return;
+      if (inFlight !== undefined) {
+        // Come back once the batch in flight is over.
+        void inFlight.then(
+          () => schedule(0),
+          () => schedule(0),
+        );
+        return;
+      }
+      if (now() < blockedUntil) {
+        schedule(0);
+        return;
+      }
+      void sendOne().then(
+        (delivered) => {
+          if (queue.length === 0) return;
+          const full = queue.length >= batchSize || queueBytes >= maxBatchBytes;
+          schedule(delivered ? (full ? 0 : flushIntervalMs) : 0);
+        },
+        () => schedule(0),
+      );
+    } catch (error) {
+      warn(`the send timer failed: ${String(error)}`);
+    }
+  }
+
+  // ---- requests -------------------------------------------------------------------------
+
+  const bodyFor = (result: BodyResult | undefined): { body?: unknown } => {
+    if (result === undefined) return {};
+    if ('omitted' in result) return { body: result.omitted };
+    if ('form' in result) return { body: redactor.query(result.form) };
+    return { body: redactor.body(result.json) };
+  };
+
+  const userOf = (user: CaptureEnd['user']): { user?: { id: string } } => {
+    if (typeof user === 'string' && user !== '') return { user: { id: redactor.text(user) } };
+    if (user !== null && typeof user === 'object' && typeof user.id === 'string') {
+      return { user: { id: redactor.text(user.id) } };
+    }
+    return {};
+  };
+
+  const begin = (meta: CaptureRequestMeta, req?: Req): CaptureHandle | undefined => {
+    try {
+      if (closed) return undefined;
+      if (sample < 1 && Math.random() >= sample) return undefined;
+      if (options.skip !== undefined) {
+        try {
+          if (options.skip((req ?? meta) as Req)) return undefined;
+        } catch (error) {
+          warn(`skip() threw (${String(error)}); the request is captured`);
+        }
+      }
+      return record(meta);
+    } catch (error) {
+      warn(`a request could not be captured: ${String(error)}`);
+      return undefined;
+    }
+  };
+
+  const record = (meta: CaptureRequestMeta): CaptureHandle => {
+    const started = now();
+    const time = new Date().toISOString();
+    const target = meta.url ?? '/';
+    const queryAt = target.indexOf('?');
+    const rawPath = queryAt === -1 ? target : target.slice(0, queryAt);
+    const search = queryAt === -1 ? '' : target.slice(queryAt + 1);
+    // Headers are copied now: the application may change its request object later.
+    const requestHeaders = { ...meta.headers };
+    const request = new BodyTee(bodies, maxBodyBytes);
+    request.describe(
+      headerValue(requestHeaders, 'content-type'),
+      headerValue(requestHeaders, 'content-encoding'),
+    );
+    const response = new BodyTee(bodies, maxBodyBytes);
+    let described = false;
+    let done = false;
+
+    const describeResponse = (headers: CaptureEnd['headers']) => {
+      const first = (name: string) => {
+        const value = headers[name] ?? headers[name.toLowerCase()];
+        return Array.isArray(value) ? value[0] : value === undefined ? undefined : String(value);
+      };
+      response.describe(first('content-type'), first('content-encoding'));
+      described = true;
+    };
+
+    return {
+      requestChunk(bytes) {
+        try {
+          if (!done) request.push(bytes);
+        } catch {
+          // counting a chunk cannot fail; nothing may escape into the stream either way
+        }
+      },
+      responseHeaders(headers) {
+        try {
+          if (!done && !described) describeResponse(lowercase(headers));
+        } catch {
+          // never into the host
+        }
+      },
+      responseChunk(bytes) {
+        try {
+          if (!done) response.push(bytes);
+        } catch {
+          // never into the host
+        }
+      },
+      end(end) {
+        if (done) return;
+        done = true;
+        try {
+          const responseHeaders = lowercase(end.headers);
+          if (!described) describeResponse(responseHeaders);
+          const declared = Number(headerValue(requestHeaders, 'content-length'));
+          const requestSize =
+            request.size > 0 || !Number.isSafeInteger(declared) || declared < 0
+              ? request.size
+              : declared;
+          const event: CaptureEvent = {
+            id: globalThis.crypto.randomUUID(),
+            time,
+            method: (meta.method ?? 'GET').toUpperCase(),
+            path: redactor.text(rawPath),
+            route: typeof end.route === 'string' && end.route !== '' ? end.route : null,
+            status: Number.isSafeInteger(end.status) ? end.status : 0,
+            durationMs: Math.round((now() - started) * 100) / 100,
+            request: {
+              headers: redactor.headers(requestHeaders),
+              query: redactor.query(search),
+              ...bodyFor(request.result()),
+              size: requestSize,
+            },
+            response: {
+              headers: redactor.headers(responseHeaders),
+              ...bodyFor(response.result()),
+              size: response.size,
+            },
+            ...(end.caller !== undefined && typeof end.caller.appId === 'string'
+              ? { caller: { appId: redactor.text(end.caller.appId) } }
+              : {}),
+            ...userOf(end.user),
+          };
+          enqueue(event);
+        } catch (error) {
+          counts.dropped++;
+          warn(`an event could not be recorded: ${String(error)}`);
+        }
+      },
+    };
+  };
+
+  // ---- flush, shutdown, signals ---------------------------------------------------------
+
+  const flush = async (): Promise<void> => {
+    try {
+      if (inFlight !== undefined) await inFlight;
+      while (queue.length > 0) {
+        if (!(await sendOne())) break;
+      }
+    } catch (error) {
+      warn(`flush failed: ${String(error)}`);
+    } finally {
+      if (queue.length > 0) schedule(flushIntervalMs);
+    }
+  };
+
+  const signalHandlers = new Map<string, () => void>();
+  let shuttingDown: Promise<void> | undefined;
+
+  const shutdown = (deadlineMs = shutdownDeadlineMs): Promise<void> => {
+    if (shuttingDown !== undefined) return shuttingDown;
+    closed = true;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    removeSignalHandlers();
+    const deadline = now() + Math.max(0, deadlineMs);
+    shuttingDown = (async () => {
+      try {
+        while (queue.length > 0) {
+          const left = deadline - now();
+          if (left <= 0) break;
+          if (inFlight !== undefined) {
+            await waitAtMost(inFlight, left);
+            continue;
+          }
+          const wait = blockedUntil - now();
+          if (wait > 0) {
+            // A `Retry-After` or backoff past the deadline: nothing more can be delivered.
+            if (wait >= left) break;
+            await waitAtMost(undefined, wait);
+            continue;
+          }
+          await sendOne(left);
+        }
+      } catch (error) {
+        warn(`shutdown failed: ${String(error)}`);
+      }
+      if (queue.length > 0) {
+        warn(`shutdown deadline: ${queue.length} events were not delivered`);
+        counts.dropped += queue.length;
+        remove(queue.length);
+      }
+    })();
+    return shuttingDown;
+  };
+
+  function removeSignalHandlers(): void {
+    const proc = nodeProcess();
+    for (const [signal, handler] of signalHandlers) proc?.removeListener(signal, handler);
+    signalHandlers.clear();
+  }
+
+  if (options.handleSignals !== undefined && options.handleSignals !== false) {
+    const proc = nodeProcess();
+    const signals =
+      options.handleSignals === true ? ['SIGTERM', 'SIGINT'] : [...options.handleSignals];
+    for (const signal of proc === undefined ? [] : signals) {
+      const handler = () => {
+        void shutdown(shutdownDeadlineMs).finally(() => {
+          // Our listener is gone; if no one else listens, the signal's default (exit) happens.
+          if (proc!.listenerCount(signal) === 0) proc!.kill(proc!.pid, signal);
+        });
+      };
+      signalHandlers.set(signal, handler);
+      proc!.once(signal, handler);
+    }
+  }
+
+  return {
+    begin,
+    ready: () => delivery.ready().catch(() => undefined),
+    flush,
+    shutdown,
+    stats: (): CaptureStats => ({ ...counts, queued: queue.length }),
+  };
+}
+
+interface NodeProcessLike {
+  pid: number;
+  once(signal: string, handler: () => void): unknown;
+  removeListener(signal: string, handler: () => void): unknown;
+  listenerCount(signal: string): number;
+  kill(pid: number, signal: string): unknown;
+}
+
+function nodeProcess(): NodeProcessLike | undefined {
+  const proc = (globalThis as { process?: Partial<NodeProcessLike> }).process;
+  return typeof proc?.once === 'function' && typeof proc.kill === 'function'
+    ? (proc as NodeProcessLike)
+    : undefined;
+}
+
+/**
+ * Waits for `promise` (or nothing) at most `ms`. The timer is not unref'd: a shutdown the host
+ * awaits keeps the process alive until it is over (and never past its deadline).
+ */
+async function waitAtMost(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const elapsed = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await (promise === undefined
+      ? elapsed
+      : Promise.race([promise.then(() => undefined), elapsed]));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function lowercase(headers: CaptureEnd['headers']): CaptureEnd['headers'] {
+  const out: CaptureEnd['headers'] = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value !== undefined) out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
+export { REDACTED };

@@ -1,0 +1,426 @@
+/**
+ * Redaction of a captured event, before it is queued: nothing that leaves the process (or waits
+ * in its memory) holds a credential or a patient's data. Safe by default, widened by the user:
+ *
+ * - headers by name: a denylist, `AURA_CAPTURE_SENSITIVE_HEADERS` and `redact.headers`;
+ * - body and query fields by name: patient names, birth dates, patient and record identifiers,
+ *   addresses, phone numbers, e-mail, secrets, plus `redact.fields`; the whole value under such a
+ *   name is masked, whatever its type (an object, an array, a number);
+ * - DICOM JSON attributes by tag (PS3.18 F.2): the patient group `0010`, every private tag, every
+ *   person name (`PN`), and the PHI-bearing tags of the Basic Application Level Confidentiality
+ *   Profile (PS3.15 Table E.1-1) listed in `DICOM_PHI_TAGS`;
+ * - value patterns wherever they stand: `aubt_…`, `aulift_…`, `aura_sk_…`, `aura_au_…`,
+ *   `aura_ck_…`, bearer and basic credentials, JWTs (the core's `redactText`), plus
+ *   `redact.patterns`.
+ *
+ * Every mask is the same constant, so no mask reveals the length of what it hides. Redaction
+ * works on copies: what the application sees is never changed.
+ */
+import { redactText } from '../redact';
+import type { CaptureRedactOptions } from './types';
+
+/** The one mask: the same whatever it hides. */
+export const REDACTED = '[redacted]';
+
+/** Header names masked by default (lowercase). */
+export const DEFAULT_SENSITIVE_HEADERS: readonly string[] = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'x-capture-key',
+  'x-auth-token',
+  'x-csrf-token',
+  'x-xsrf-token',
+  // A client's address is an identifier too (HIPAA Safe Harbor, item R).
+  'forwarded',
+  'x-forwarded-for',
+  'x-real-ip',
+];
+
+/**
+ * Field names masked by default wherever they stand, compared after lowercasing and dropping
+ * everything but letters and digits (`birth_date`, `birthDate`, `Birth-Date` are one name).
+ */
+export const DEFAULT_SENSITIVE_FIELDS: readonly string[] = [
+  // names (FHIR HumanName, HL7, DICOM keywords)
+  'name',
+  'names',
+  'given',
+  'family',
+  'dob',
+  'mrn',
+  'ssn',
+  'nhi',
+  'city',
+  'zip',
+  'line',
+  'tel',
+  'fax',
+  'identifier',
+  'telecom',
+  'contact',
+  'photo',
+];
+
+/** Parts of a field name that make it sensitive wherever they appear in it. */
+const SENSITIVE_FIELD_PARTS: readonly string[] = [
+  'patient',
+  'firstname',
+  'lastname',
+  'givenname',
+  'familyname',
+  'middlename',
+  'fullname',
+  'maidenname',
+  'surname',
+  'forename',
+  'personname',
+  'physician',
+  'birth',
+  'dateofbirth',
+  'medicalrecord',
+  'healthrecord',
+  'accessionnumber',
+  'socialsecurity',
+  'nhsnumber',
+  'medicare',
+  'medicaid',
+  'insurance',
+  'passport',
+  'licence',
+  'license',
+  'address',
+  'street',
+  'postcode',
+  'postalcode',
+  'zipcode',
+  'phone',
+  'mobile',
+  'email',
+  // secrets
+  'password',
+  'passwd',
+  'secret',
+  'token',
+  'apikey',
+  'authorization',
+  'cookie',
+  'credential',
+  'signature',
+  'privatekey',
+];
+
+/**
+ * PHI-bearing DICOM tags of PS3.15 Table E.1-1 (Basic Profile) masked besides the whole group
+ * `0010`, every private (odd) group and every `PN` value. Unique identifiers (UIDs) are kept:
+ * Aura needs the study and series UIDs to refer to an upload; add them to `redact.fields` (as
+ * `0020000D`, …) to mask them too.
+ */
+export const DICOM_PHI_TAGS: readonly string[] = [
+  // dates and times of the study, series, acquisition and content
+  '00080020',
+  '00080021',
+  '00080022',
+  '00080023',
+  '00080024',
+  '00080025',
+  '0008002A',
+  '00080030',
+  '00080031',
+  '00080032',
+  '00080033',
+  '00080034',
+  '00080035',
+  // accession number, institution, physicians, station, descriptions, operators
+  '00080050',
+  '00080080',
+  '00080081',
+  '00080082',
+  '00080090',
+  '00080092',
+  '00080094',
+  '00080096',
+  '0008009C',
+  '0008009D',
+  '00081010',
+  '00081030',
+  '0008103E',
+  '00081040',
+  '00081048',
+  '00081049',
+  '00081050',
+  '00081052',
+  '00081060',
+  '00081062',
+  '00081070',
+  '00081072',
+  '00081080',
+  '00081084',
+  '00081120',
+  '00082111',
+  '00084000',
+  // device and acquisition identifiers and comments
+  '00181000',
+  '00181004',
+  '00181005',
+  '00181007',
+  '00181008',
+  '00181030',
+  '00184000',
+  '0018700A',
+  '00189424',
+  '0018A003',
+  // study id, comments
+  '00200010',
+  '00204000',
+  '00209158',
+  '00284000',
+  // study scheduling and requests
+  '00320012',
+  '00321020',
+  '00321021',
+  '00321030',
+  '00321032',
+  '00321033',
+  '00321060',
+  '00321070',
+  '00324000',
+  // visit: admission, residence, location, episode, comments
+  '00380004',
+  '00380010',
+  '00380011',
+  '0038001E',
+  '00380020',
+  '00380021',
+  '00380040',
+  '00380050',
+  '00380060',
+  '00380061',
+  '00380062',
+  '00380300',
+  '00380400',
+  '00380500',
+  '00384000',
+  // procedure steps, orders, observers, persons
+  '00400001',
+  '00400002',
+  '00400003',
+  '00400004',
+  '00400005',
+  '00400006',
+  '00400007',
+  '0040000B',
+  '00400010',
+  '00400011',
+  '00400241',
+  '00400242',
+  '00400243',
+  '00400244',
+  '00400245',
+  '00400250',
+  '00400251',
+  '00400253',
+  '00400254',
+  '00400275',
+  '00400280',
+  '00400555',
+  '00401001',
+  '00401004',
+  '00401005',
+  '00401010',
+  '00401011',
+  '00401102',
+  '00401103',
+  '00401400',
+  '00402001',
+  '00402008',
+  '00402009',
+  '00402010',
+  '00402016',
+  '00402017',
+  '00402400',
+  '00403001',
+  '0040A027',
+  '0040A073',
+  '0040A075',
+  '0040A078',
+  '0040A07A',
+  '0040A07C',
+  '0040A088',
+  '0040A123',
+  '0040A730',
+  // content creator, media topic, icon
+  '00700084',
+  '00700086',
+  '00880200',
+  '00880904',
+  '00880906',
+  '00880910',
+  '00880912',
+  // interpretation and results, RT reviewers
+  '40000010',
+  '40084000',
+  '40080040',
+  '40080042',
+  '4008010C',
+  '40080114',
+  '40080119',
+  '4008011A',
+  '40080202',
+  '40080300',
+  '300E0008',
+  '300600A6',
+  '04000561',
+];
+
+const DICOM_TAG = /^[0-9a-f]{8}$/i;
+const MAX_DEPTH = 32;
+const MAX_ITEMS = 1000;
+
+function normalize(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/** Header names from `AURA_CAPTURE_SENSITIVE_HEADERS` (comma-separated, like otas's). */
+export function sensitiveHeadersFromEnv(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  return value
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
+}
+
+export interface CaptureRedactor {
+  headers(
+    headers: Record<string, string | string[] | number | undefined>,
+  ): Record<string, string | string[]>;
+  /** The query of a request target, as `{ name: value | values }`, redacted. */
+  query(search: string): Record<string, unknown>;
+  /** A parsed JSON (or form) body, redacted. */
+  body(value: unknown): unknown;
+  /** A free string (the path): value patterns only. */
+  text(value: string): string;
+}
+
+/** A redactor for the given options and the header names from the environment. */
+export function createRedactor(
+  options: CaptureRedactOptions = {},
+  envHeaders: readonly string[] = [],
+): CaptureRedactor {
+  const headerNames = new Set(
+    [...DEFAULT_SENSITIVE_HEADERS, ...envHeaders, ...(options.headers ?? [])].map((h) =>
+      h.trim().toLowerCase(),
+    ),
+  );
+  const fields = new Set(
+    [...DEFAULT_SENSITIVE_FIELDS, ...(options.fields ?? [])].map(normalize).filter(Boolean),
+  );
+  const allowOnly =
+    options.allowOnly === undefined ? undefined : new Set(options.allowOnly.map(normalize));
+  const patterns = (options.patterns ?? []).map((pattern) =>
+    typeof pattern === 'string'
+      ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g')
+      : new RegExp(
+          pattern.source,
+          pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`,
+        ),
+  );
+  const phiTags = new Set(DICOM_PHI_TAGS.map(normalize));
+
+  const text = (value: string): string => {
+    let out = redactText(value);
+    for (const pattern of patterns) out = out.replace(pattern, REDACTED);
+    return out;
+  };
+
+  const sensitiveName = (name: string): boolean => {
+    // `patient[name]`, `filter.given`: each segment counts, and so does the whole.
+    const candidates = [name, ...name.split(/[[\].]+/)];
+    for (const candidate of candidates) {
+      const key = normalize(candidate);
+      if (key === '') continue;
+      if (fields.has(key)) return true;
+      if (SENSITIVE_FIELD_PARTS.some((part) => key.includes(part))) return true;
+      if (DICOM_TAG.test(key) && sensitiveTag(key)) return true;
+    }
+    return false;
+  };
+
+  const sensitiveTag = (tag: string): boolean => {
+    if (tag.startsWith('0010')) return true;
+    // Private groups (odd group numbers) may hold anything: the Basic Profile removes them.
+    if (Number.parseInt(tag.slice(0, 4), 16) % 2 === 1) return true;
+    return phiTags.has(tag);
+  };
+
+  const allowed = (name: string): boolean =>
+    allowOnly === undefined ||
+    allowOnly.has(normalize(name)) ||
+    name.split(/[[\].]+/).some((part) => allowOnly.has(normalize(part)));
+
+  /** A copy of `value` with sensitive names masked, strings scanned, depth and size bounded. */
+  const walk = (value: unknown, depth: number, kept: boolean): unknown => {
+    if (typeof value === 'string') return kept ? text(value) : REDACTED;
+    if (value === null || typeof value === 'boolean' || typeof value === 'number') {
+      return kept ? value : REDACTED;
+    }
+    if (typeof value !== 'object') return REDACTED;
+    // Deeper than any real document: masked whole rather than scanned without bound.
+    if (depth >= MAX_DEPTH) return REDACTED;
+    if (Array.isArray(value)) {
+      const items = value.slice(0, MAX_ITEMS).map((item) => walk(item, depth + 1, kept));
+      if (value.length > MAX_ITEMS) items.push('[truncated]');
+      return items;
+    }
+    const record = value as Record<string, unknown>;
+    // A DICOM JSON attribute holding a person name, whatever its tag.
+    if (record.vr === 'PN') return REDACTED;
+    const out: Record<string, unknown> = {};
+    let count = 0;
+    for (const key of Object.keys(record)) {
+      if (count++ >= MAX_ITEMS) break;
+      const item = record[key];
+      const name = text(key);
+      if (sensitiveName(key)) out[name] = REDACTED;
+      else out[name] = walk(item, depth + 1, kept || allowed(key));
+    }
+    return out;
+  };
+
+  return {
+    headers(headers) {
+      const out: Record<string, string | string[]> = {};
+      for (const [rawName, value] of Object.entries(headers)) {
+        if (value === undefined) continue;
+        const name = rawName.toLowerCase();
+        const masked =
+          headerNames.has(name) || sensitiveName(name.startsWith('x-') ? name.slice(2) : name);
+        const one = (v: string | number) => (masked ? REDACTED : text(String(v)));
+        out[text(name)] = Array.isArray(value) ? value.map(one) : one(value);
+      }
+      return out;
+    },
+    query(search) {
+      const out: Record<string, unknown> = {};
+      const params = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
+      let count = 0;
+      for (const [key, value] of params) {
+        if (count++ >= MAX_ITEMS) break;
+        const masked = sensitiveName(key) || !allowed(key);
+        const item = masked ? REDACTED : text(value);
+        const name = text(key);
+        const before = out[name];
+        if (before === undefined) out[name] = item;
+        else if (Array.isArray(before)) before.push(item);
+        else out[name] = [before, item];
+      }
+      return out;
+    },
+    body(value) {
+      return walk(value, 0, allowOnly === undefined);
+    },
+    text,
+  };
+}
