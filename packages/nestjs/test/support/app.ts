@@ -13,7 +13,7 @@ import { type AbstractHttpAdapter, APP_FILTER, NestFactory } from '@nestjs/core'
 import {
   Aura,
   AuraCaller,
-  type AuraClient,
+  AuraClient,
   AuraExceptionFilter,
   AuraModule,
   AuraSigned,
