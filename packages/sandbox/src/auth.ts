@@ -52,7 +52,7 @@ function rateLimited(ctx: SandboxContext, group: RateLimitGroup, appId: string):
 export async function exchange(call: Call, raw: Buffer): Promise<Reply> {
   const { ctx, req } = call;
   const verified = await verifyRequest(
-    { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headersDistinct, body: raw },
+    { method: req.method, url: req.url, headers: req.headersDistinct, body: raw },
     {
       secrets: (appId) => ctx.apps.get(appId)?.appSecret,
       nonceStore: ctx.nonces,
