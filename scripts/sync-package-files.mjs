@@ -1,7 +1,8 @@
 // Files every published package must carry, kept as copies of the repo's own: the root LICENSE
-// in each package, and the repo's docs/ in @aura/core (its README, comments and typings cite
-// docs/PROTOCOL.md, and the docs cite each other). Committed copies, rather than a copy made at
-// pack time, ship with any packing tool and show on a clone as they will on npm.
+// and the repo's docs/ (READMEs, comments and typings cite docs/PROTOCOL.md, docs/API.md,
+// docs/VERIFIER.md, and the docs cite each other, so a package on npm needs them all).
+// Committed copies, rather than copies made at pack time, ship with any packing tool and read
+// the same on a clone as on npm.
 //
 //   node scripts/sync-package-files.mjs           writes the copies
 //   node scripts/sync-package-files.mjs --check   fails if a copy is missing or stale (in `test`)
@@ -24,12 +25,12 @@ export function publishedPackages() {
 }
 
 function wanted() {
+  const docs = readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md'));
   const copies = [];
   for (const pkgDir of publishedPackages()) {
-    copies.push({ from: 'LICENSE', to: path.relative(root, path.join(pkgDir, 'LICENSE')) });
-  }
-  for (const doc of readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md'))) {
-    copies.push({ from: `docs/${doc}`, to: `packages/core/docs/${doc}` });
+    const pkg = path.relative(root, pkgDir).split(path.sep).join('/');
+    copies.push({ from: 'LICENSE', to: `${pkg}/LICENSE` });
+    for (const doc of docs) copies.push({ from: `docs/${doc}`, to: `${pkg}/docs/${doc}` });
   }
   return copies;
 }
@@ -40,8 +41,7 @@ function missingFromFiles() {
   for (const pkgDir of publishedPackages()) {
     const pkg = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
     const files = pkg.files ?? [];
-    const needed = path.basename(pkgDir) === 'core' ? ['LICENSE', 'docs'] : ['LICENSE'];
-    for (const entry of needed) {
+    for (const entry of ['LICENSE', 'docs']) {
       if (!files.includes(entry)) {
         problems.push(`${path.relative(root, pkgDir)}/package.json: "files" must list "${entry}"`);
       }
