@@ -6,7 +6,7 @@ import {
   type TokenStore,
 } from '@aura/core';
 import { type Cluster, Redis } from 'ioredis';
-import { type RedisClient, RedisGuard } from './connection';
+import { type RedisClient, RedisGuard, withDeadline } from './connection';
 import { keyLayout } from './keys';
 import { RedisNonceStore } from './nonce-store';
 import { RedisRateLimitStore } from './rate-limit-store';
@@ -44,6 +44,12 @@ export interface AuraRedis {
   /** The client in use (yours, or the one made from the URL). */
   redis: RedisClient;
   /**
+   * Resolves once Redis answers and token events are being received; rejects after `deadlineMs`
+   * (default 5000). Optional: the stores work (and fall back) without it; a start-up check or a
+   * readiness probe can await it.
+   */
+  ready(deadlineMs?: number): Promise<void>;
+  /**
    * Closes what this package opened: its subscriber, and the client when it was made from a URL
    * (a client you passed stays open: it is yours). Later calls fail open or closed as in an outage.
    */
@@ -54,6 +60,7 @@ const DEFAULT_TIMEOUT_MS = 500;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How long `close()` waits for a polite QUIT before cutting the connections. */
 const CLOSE_DEADLINE_MS = 1_000;
+const READY_RETRY_MS = 100;
 
 /**
  * The four stores a fleet shares, on one ioredis client (or a `Cluster`) and one subscriber
@@ -89,7 +96,11 @@ export function createAuraRedis(
   const owned = typeof redis === 'string';
   const client = owned ? clientFromUrl(redis, timeoutMs) : checkClient(redis);
   if (owned) client.on('error', onError);
-  const subscriber: RedisClient = isCluster(client) ? client.duplicate() : client.duplicate();
+  // The subscriber waits on SUBSCRIBE as long as it takes: a command deadline there would only
+  // leave it deaf. It never sends anything else.
+  const subscriber: RedisClient = isCluster(client)
+    ? client.duplicate()
+    : client.duplicate({ commandTimeout: undefined });
   subscriber.on('error', onError);
 
   const guard = new RedisGuard(client, timeoutMs);
@@ -102,6 +113,20 @@ export function createAuraRedis(
     reauthStore: new RedisReauthStore(guard, keys, fallbackMax),
     rateLimitStore: new RedisRateLimitStore(client, keys, timeoutMs),
     redis: client,
+    async ready(deadlineMs = 5_000) {
+      const giveUpAt = Date.now() + deadlineMs;
+      // A first call can miss its own deadline while the connection is still being made.
+      for (;;) {
+        const left = giveUpAt - Date.now();
+        try {
+          await withDeadline(Promise.all([client.ping(), events.listening()]), left, 'ready check');
+          return;
+        } catch (error) {
+          if (Date.now() + READY_RETRY_MS >= giveUpAt) throw error;
+          await new Promise((resolve) => setTimeout(resolve, READY_RETRY_MS));
+        }
+      }
+    },
     close() {
       closing ??= (async () => {
         guard.close();

@@ -14,26 +14,40 @@ export class TokenEvents {
   readonly #waiters = new Map<string, Set<() => void>>();
   #listening = false;
   #closed = false;
+  readonly #firstSubscription: Promise<void>;
 
   constructor(subscriber: RedisClient, channel: string) {
     subscriber.on('message', (from: string, id: string) => {
       if (from === channel) this.#wake(id);
     });
-    // `subscribe` is answered on each (re)connection: ioredis re-subscribes by itself.
-    subscriber.on('ready', () => {
-      this.#listening = true;
-    });
     subscriber.on('close', () => {
       this.#listening = false;
     });
-    subscriber.subscribe(channel).then(
-      () => {
-        this.#listening = true;
-      },
-      () => {
-        // Not listening yet: waits stay short until the subscription holds.
-      },
-    );
+    let subscribed: () => void = () => {};
+    this.#firstSubscription = new Promise((resolve) => {
+      subscribed = resolve;
+    });
+    // Subscribes on every (re)connection: asking twice for one channel is harmless, and the
+    // flag is true only once Redis has confirmed, so a wait is never long while blind.
+    const subscribe = () => {
+      if (this.#closed) return;
+      subscriber.subscribe(channel).then(
+        () => {
+          this.#listening = true;
+          subscribed();
+        },
+        () => {
+          // Not listening: waits stay short until the next connection subscribes again.
+        },
+      );
+    };
+    subscriber.on('ready', subscribe);
+    subscribe();
+  }
+
+  /** Resolves once Redis has confirmed the first subscription. */
+  listening(): Promise<void> {
+    return this.#firstSubscription;
   }
 
   /**
