@@ -153,7 +153,7 @@ describe.each(backends)('MemoryNonceStore behind verifyRequest with %s', (_, bac
     return { method: signed.method, url: signed.url, headers: signed.headers };
   }
 
-  it('a full store answers 503 nonce_store_unavailable, never a pass', async () => {
+  it('a full store answers 503 nonce_store_full, never a pass', async () => {
     const nonceStore = new MemoryNonceStore({ maxPerApp: 1 });
     const options = {
       secrets: { [credentials.appId]: credentials.appSecret },
@@ -168,9 +168,28 @@ describe.each(backends)('MemoryNonceStore behind verifyRequest with %s', (_, bac
     expect(result).toEqual({
       ok: false,
       status: 503,
-      code: 'nonce_store_unavailable',
+      code: 'nonce_store_full',
       message: expect.any(String),
     });
+  });
+
+  it('a store at its byte budget answers 503 nonce_store_full, never a pass', async () => {
+    const nonceStore = new MemoryNonceStore({ maxBytes: 4096 });
+    const options = {
+      secrets: { [credentials.appId]: credentials.appSecret },
+      now: () => TS * 1000,
+      nonceStore,
+    };
+    const codes = new Set<string>();
+    let accepted = 0;
+    for (let i = 0; i < 300; i++) {
+      const result = await verifyRequestWith(backend, await received(), options);
+      if (result.ok) accepted++;
+      else codes.add(`${result.status} ${result.code}`);
+    }
+    expect(accepted).toBeGreaterThan(100);
+    expect(accepted).toBeLessThan(256);
+    expect([...codes]).toEqual(['503 nonce_store_full']);
   });
 
   it('the verifier holds a nonce for at least 2 × skew', async () => {
@@ -187,6 +206,101 @@ describe.each(backends)('MemoryNonceStore behind verifyRequest with %s', (_, bac
     now += 120_000 - 1;
     expect(nonceStore.claim(credentials.appId, String(request.headers['X-Aura-Nonce']), 1)).toBe(
       false,
+    );
+  });
+});
+
+describe('MemoryNonceStore capacity', () => {
+  const WINDOW_MS = (2 * 300 + 1) * 1000;
+
+  it('holds a whole window at 5 000 claims/s for one app id (3 million claims, fake clock)', () => {
+    const c = clock(1_700_000_000_000);
+    const store = new MemoryNonceStore({ now: c.now });
+    const start = c.now();
+    const claims = 5_000 * 601;
+    // Nonces shaped like the signer's (UUID v4 length), distinct, cheap to make.
+    const nonceOf = (i: number) => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+    let refused = 0;
+    for (let i = 0; i < claims; i++) {
+      // 5 claims per millisecond: 5 000 per second of fake time.
+      if (i % 5 === 0) c.set(start + i / 5);
+      if (store.claim('busy-app', nonceOf(i), WINDOW_MS) !== true) refused++;
+    }
+    expect(refused).toBe(0);
+    // The first nonce is still held at the last millisecond of its window...
+    expect(c.now()).toBeLessThan(start + WINDOW_MS);
+    expect(store.claim('busy-app', nonceOf(0), WINDOW_MS)).toBe(false);
+    expect(store.claim('busy-app', nonceOf(claims - 1), WINDOW_MS)).toBe(false);
+    // ...and a fresh one is still taken.
+    expect(store.claim('busy-app', nonceOf(claims), WINDOW_MS)).toBe(true);
+    expect(store.byteLength).toBeLessThanOrEqual(64 * 1024 * 1024);
+  }, 120_000);
+
+  it('refuses new nonces beyond its byte budget but still answers replays, then recovers', () => {
+    const c = clock();
+    const store = new MemoryNonceStore({ maxBytes: 4096, now: c.now });
+    let accepted = 0;
+    let error: unknown;
+    for (let i = 0; i < 1_000 && error === undefined; i++) {
+      try {
+        if (store.claim('app', `n${i}`, 1_000)) accepted++;
+      } catch (e) {
+        error = e;
+      }
+    }
+    expect(isAuraError(error, 'nonce_store_full')).toBe(true);
+    // 4 KiB of 12-byte slots, at most 90 % full.
+    expect(accepted).toBeGreaterThan(100);
+    expect(accepted).toBeLessThanOrEqual(Math.floor((4096 / 12) * 0.9));
+    expect(store.byteLength).toBeLessThanOrEqual(4096);
+    // Nothing was forgotten to make room.
+    for (let i = 0; i < accepted; i++) expect(store.claim('app', `n${i}`, 1_000)).toBe(false);
+    expect(isAuraError(claimError(store, 'other-app', 'x', 1_000), 'nonce_store_full')).toBe(true);
+    c.set(1_000);
+    expect(store.claim('app', 'n0', 1_000)).toBe(true);
+    expect(store.claim('other-app', 'x', 1_000)).toBe(true);
+  });
+
+  it('expires entries continuously under steady load', () => {
+    const c = clock();
+    const store = new MemoryNonceStore({ now: c.now });
+    for (let i = 0; i < 200_000; i++) {
+      c.set(i);
+      // Live at any time: 10 000 nonces of a 10 s TTL, one claim per ms.
+      expect(store.claim(`app-${i % 7}`, `n${i}`, 10_000)).toBe(true);
+    }
+    expect(store.size).toBe(10_000);
+    for (let i = 190_001; i < 200_000; i++) {
+      expect(store.claim(`app-${i % 7}`, `n${i}`, 10_000)).toBe(false);
+    }
+  }, 60_000);
+
+  it('starts parts afresh once everything in them has expired, within the same memory', () => {
+    const c = clock();
+    const store = new MemoryNonceStore({ now: c.now });
+    for (let i = 0; i < 50_000; i++) store.claim('app', `n${i}`, 1_000);
+    const busy = store.byteLength;
+    c.set(1_000);
+    for (let i = 0; i < 50_000; i++) expect(store.claim('app', `m${i}`, 1_000)).toBe(true);
+    expect(store.byteLength).toBe(busy);
+    expect(store.claim('app', 'n1', 1_000)).toBe(true);
+    expect(store.claim('app', 'm1', 1_000)).toBe(false);
+    expect(store.size).toBe(50_001);
+  }, 60_000);
+
+  it.each([0, 4095, 1.5, Number.NaN, Number.POSITIVE_INFINITY])(
+    'refuses maxBytes %s (configuration)',
+    (maxBytes) => {
+      expect(() => new MemoryNonceStore({ maxBytes })).toThrow(
+        expect.objectContaining({ code: 'configuration' }),
+      );
+    },
+  );
+
+  it('refuses to claim when its clock answers NaN (every entry would look expired)', () => {
+    const store = new MemoryNonceStore({ now: () => Number.NaN });
+    expect(() => store.claim('app', 'n', 1_000)).toThrow(
+      expect.objectContaining({ code: 'configuration' }),
     );
   });
 });

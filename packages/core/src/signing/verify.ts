@@ -83,6 +83,7 @@ export type VerifyFailureCode =
   | 'app_not_allowed'
   | 'replayed_nonce'
   | 'nonce_store_unavailable'
+  | 'nonce_store_full'
   | 'secret_lookup_failed'
   | 'verifier_error';
 
@@ -142,6 +143,7 @@ function collectHeaders(raw: VerifiableRequest['headers']): Map<string, string[]
 }
 
 const TIMED_OUT: unique symbol = Symbol('timed out');
+const STORE_FULL: unique symbol = Symbol('nonce store full');
 const MAX_TIMER_MS = 2_147_483_647;
 
 /**
@@ -451,15 +453,22 @@ async function verify(
 
   // Claimed only now, so that a forged request cannot use up a genuine client's nonce.
   const store = options.nonceStore ?? defaultNonceStore();
-  let fresh: boolean | typeof TIMED_OUT;
+  let fresh: boolean | typeof TIMED_OUT | typeof STORE_FULL;
   try {
     // A timestamp is accepted while floor(now / 1000) is within ±skew of it: a window of
     // 2 × skew + 1 whole seconds. Held only 2 × skew, a nonce first seen at the window's first
     // millisecond expired a second before the window closed, and could be replayed in it.
     const claimed = within(store.claim(parsed.appId, nonce, (2 * skew + 1) * 1000), timeoutMs);
     fresh = claimed instanceof Promise ? await claimed : claimed;
-  } catch {
-    fresh = TIMED_OUT;
+  } catch (error) {
+    fresh = isAuraError(error, 'nonce_store_full') ? STORE_FULL : TIMED_OUT;
+  }
+  if (fresh === STORE_FULL) {
+    return failure(
+      503,
+      'nonce_store_full',
+      'the nonce store is at its memory budget and cannot take another nonce; try again',
+    );
   }
   if (fresh === TIMED_OUT) {
     return failure(
