@@ -6,7 +6,7 @@ import {
   errorResponse,
   type InboundVerifierOptions,
 } from '@aura/core';
-import type { ErrorHandler } from 'hono';
+import type { ErrorHandler, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import {
   type AuraClientSourceOptions,
@@ -18,11 +18,16 @@ import {
 import type { AuraVariables } from './types';
 
 export type AuraMiddlewareOptions = AuraClientSourceOptions;
+// What each middleware declares (Hono's typed env), spelled for every Hono 4 release's typings.
+type AttachesAura = { Variables: Pick<AuraVariables, 'aura'> };
+type AttachesCaller = { Variables: Pick<AuraVariables, 'auraCaller'> };
 
 /** `app.use('*', auraMiddleware())` → `c.var.aura`, one client per app (per bindings on Workers). */
-export function auraMiddleware(options: AuraMiddlewareOptions = {}) {
+export function auraMiddleware(
+  options: AuraMiddlewareOptions = {},
+): MiddlewareHandler<AttachesAura> {
   const clientFor = clientResolver(options);
-  return createMiddleware<{ Variables: Pick<AuraVariables, 'aura'> }>(async (c, next) => {
+  return createMiddleware<AttachesAura>(async (c, next) => {
     c.set('aura', clientFor(c));
     await next();
   });
@@ -35,8 +40,8 @@ const NOT_ATTACHED = errorResponse(
 );
 
 /** A valid Aura token before the handler runs (Aura's refusal answered as JSON), else no call. */
-export function requireAuraToken() {
-  return createMiddleware<{ Variables: Pick<AuraVariables, 'aura'> }>(async (c, next) => {
+export function requireAuraToken(): MiddlewareHandler<AttachesAura> {
+  return createMiddleware<AttachesAura>(async (c, next) => {
     const client = c.get('aura');
     // Fail closed: without the client there is no token to check.
     if (client === undefined) return send(c, NOT_ATTACHED);
@@ -52,9 +57,11 @@ export type VerifyAuraSignatureOptions = InboundVerifierOptions;
  * Verifies a signed inbound call on its raw bytes (read first, within `maxBodyBytes`), then
  * exposes `c.var.auraCaller`; the handler reads the same bytes with `await c.req.json()`.
  */
-export function verifyAuraSignature(options: VerifyAuraSignatureOptions) {
+export function verifyAuraSignature(
+  options: VerifyAuraSignatureOptions,
+): MiddlewareHandler<AttachesCaller> {
   const verifier = createInboundVerifier(options);
-  return createMiddleware<{ Variables: Pick<AuraVariables, 'auraCaller'> }>(async (c, next) => {
+  return createMiddleware<AttachesCaller>(async (c, next) => {
     const body = await readRawBody(c, verifier.maxBodyBytes);
     if (!body.ok) return send(c, body.response);
     const result = await verifier.verify(neutralRequest(c), body.bytes);

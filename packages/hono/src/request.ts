@@ -89,25 +89,28 @@ const RAW_BODY_FIX =
   'form data (e.g. a validator), or have that middleware read it with c.req.arrayBuffer()';
 
 /**
- * The raw body bytes, at most `limit` of them (413 past it, without buffering more), left in
- * Hono's body cache so that the handler's `await c.req.json()` reads these same bytes. Bytes an
- * earlier middleware read with `c.req.arrayBuffer()` are used as they are; a body read only as
- * JSON, text or form data is gone (`raw_body_unavailable`).
+ * The raw body bytes, at most `limit` of them (413 past it, without buffering more), then put
+ * back as the request's body (as Hono's own `bodyLimit` does), so that the handler's
+ * `await c.req.json()` reads these same bytes. Bytes an earlier middleware read with
+ * `c.req.arrayBuffer()` are used as they are; a body read only as JSON, text or form data is gone
+ * (`raw_body_unavailable`).
  */
 export async function readRawBody(
   c: Context,
   limit: number,
 ): Promise<{ ok: true; bytes: Uint8Array | undefined } | { ok: false; response: NeutralResponse }> {
-  // Hono's body cache holds one promise per body reader already called (its type says otherwise).
-  const cache = c.req.bodyCache as { arrayBuffer?: Promise<ArrayBuffer> };
+  // Hono keeps what a body reader already read here, a promise (or, in early 4.x, a value) per
+  // reader; its type says otherwise.
+  const cache = c.req.bodyCache as { arrayBuffer?: ArrayBuffer | Promise<ArrayBuffer> };
   const { raw } = c.req;
-  if (cache.arrayBuffer === undefined && (raw.bodyUsed || Object.keys(cache).length > 0)) {
+  if (cache.arrayBuffer !== undefined) {
+    return readBodyLimited(new Response(await cache.arrayBuffer).body!, limit);
+  }
+  if (raw.bodyUsed || Object.keys(cache).length > 0) {
     return { ok: false, response: rawBodyUnavailable(RAW_BODY_FIX) };
   }
-  const stream = cache.arrayBuffer ? new Response(await cache.arrayBuffer).body : raw.body;
-  if (stream === null) return { ok: true, bytes: undefined };
-  const read = await readBodyLimited(stream, limit, c.req.header('content-length'));
-  // A copy: a chunk may be a view into a larger (pooled) buffer.
-  if (read.ok) cache.arrayBuffer = Promise.resolve(read.bytes.slice().buffer);
+  if (raw.body === null) return { ok: true, bytes: undefined };
+  const read = await readBodyLimited(raw.body, limit, c.req.header('content-length'));
+  if (read.ok) c.req.raw = new Request(raw, { body: read.bytes });
   return read;
 }
