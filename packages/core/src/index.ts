@@ -115,6 +115,7 @@ export type {
   QueryValue,
   SignableRequest,
   SignatureExplanation,
+  SignedBody,
   SignedRequest,
   SigningCredentials,
   SignOptions,
