@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # System programs the test suites need and npm cannot bring: redis-server, which @aura/redis's
-# tests start on a free port of their own. Idempotent and quiet: does nothing when every program
-# is already on the PATH; otherwise installs the missing ones from Debian (run as root).
+# tests start on a free port of their own, and chromium, which the playground's browser test
+# drives through playwright-core (playwright's own browser download cannot run here).
+# Idempotent and quiet: does nothing when every program is already on the PATH; otherwise
+# installs the missing ones from Debian (run as root).
 set -euo pipefail
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
