@@ -18,6 +18,8 @@ import type { CaptureEnd, CaptureHandle } from './types';
 
 /** What the adapter knows only once the response is over. */
 export interface NodeCaptureContext {
+  /** The request target as received, when the framework rewrites `req.url` (Express routers). */
+  url?: string;
   /** The route template, read when the response is over. */
   route?(): string | null | undefined;
   caller?(): { appId: string } | undefined;
@@ -92,7 +94,7 @@ export function captureNodeHttp<Req>(
   let handle: CaptureHandle | undefined;
   try {
     handle = recorder.begin(
-      { method: req.method, url: req.url, headers: { ...req.headers } },
+      { method: req.method, url: context.url ?? req.url, headers: { ...req.headers } },
       frameworkRequest,
     );
   } catch {

@@ -1,0 +1,54 @@
+/**
+ * `auraCapture()`: traffic capture for audit as a Fastify plugin, on the core's recorder and
+ * its node-http tee (docs/API.md, "Capture"). Wrapped in `fastify-plugin`, so its `onRequest`
+ * hook sees every route of the app (and the 404s), including requests a later hook or the
+ * signature verifier refuses; the app's `onClose` delivers what is queued.
+ */
+import {
+  type CaptureControls,
+  type CaptureOptions,
+  type CaptureProject,
+  type CaptureRetryOptions,
+  captureNodeHttp,
+  createCaptureRecorder,
+} from '@aura/core';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+export interface AuraCaptureOptions extends CaptureOptions<FastifyRequest>, CaptureRetryOptions {
+  /** The application's user for the event, e.g. `(request) => request.user?.id`. */
+  user?: (request: FastifyRequest) => { id: string } | string | undefined;
+}
+
+/** The plugin (`await app.register(capture)`), which also carries the capture's controls. */
+export type AuraCapture = FastifyPluginAsync &
+  CaptureControls & { ready(): Promise<CaptureProject | undefined> };
+
+/**
+ * Captures every request and response (redacted before queueing) and sends them in batches,
+ * off the request path. Options are checked here, at start-up: `AURA_CAPTURE_URL` without
+ * `AURA_CAPTURE_KEY` throws a `configuration` error naming the variable.
+ */
+export function auraCapture(options: AuraCaptureOptions = {}): AuraCapture {
+  const recorder = createCaptureRecorder<FastifyRequest>(options);
+  const { user } = options;
+  const plugin: FastifyPluginAsync = async (app) => {
+    app.addHook('onRequest', async (request, reply) => {
+      captureNodeHttp(recorder, request.raw, reply.raw, request, {
+        url: request.raw.url,
+        route: () => request.routeOptions.url ?? null,
+        caller: () => request.auraCaller ?? undefined,
+        user: user === undefined ? undefined : () => user(request),
+      });
+    });
+    app.addHook('onClose', async () => {
+      await recorder.shutdown();
+    });
+  };
+  return Object.assign(fp(plugin, { name: '@aura/fastify/capture', fastify: '5.x' }), {
+    flush: recorder.flush,
+    shutdown: recorder.shutdown,
+    stats: recorder.stats,
+    ready: recorder.ready,
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * `auraCapture()`: traffic capture for audit as Koa middleware, on the core's recorder and its
+ * node-http tee (docs/API.md, "Capture"). Use it first, so it sees every request, including
+ * those a later guard or the signature verifier refuses.
+ */
+import {
+  type CaptureControls,
+  type CaptureOptions,
+  type CaptureProject,
+  type CaptureRetryOptions,
+  captureNodeHttp,
+  createCaptureRecorder,
+} from '@aura/core';
+import type { Context, Middleware } from 'koa';
+
+export interface AuraCaptureOptions extends CaptureOptions<Context>, CaptureRetryOptions {
+  /** The application's user for the event, e.g. `(ctx) => ctx.state.user?.id`. */
+  user?: (ctx: Context) => { id: string } | string | undefined;
+}
+
+/** The middleware, which also carries the capture's controls. */
+export type AuraCapture = Middleware &
+  CaptureControls & { ready(): Promise<CaptureProject | undefined> };
+
+/** The template `@koa/router` matched (`ctx._matchedRoute`, prefix included), or `null`. */
+function routeTemplate(ctx: Context): string | null {
+  const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+  return typeof matched === 'string' ? matched : null;
+}
+
+/**
+ * Captures every request and response (redacted before queueing) and sends them in batches,
+ * off the request path. Options are checked here, at start-up: `AURA_CAPTURE_URL` without
+ * `AURA_CAPTURE_KEY` throws a `configuration` error naming the variable.
+ */
+export function auraCapture(options: AuraCaptureOptions = {}): AuraCapture {
+  const recorder = createCaptureRecorder<Context>(options);
+  const { user } = options;
+  const middleware: Middleware = async function auraCapture(ctx, next) {
+    captureNodeHttp(recorder, ctx.req, ctx.res, ctx, {
+      url: ctx.originalUrl,
+      route: () => routeTemplate(ctx),
+      caller: () => (ctx.state.auraCaller as typeof ctx.state.auraCaller | undefined) ?? undefined,
+      user: user === undefined ? undefined : () => user(ctx),
+    });
+    await next();
+  };
+  return Object.assign(middleware, {
+    flush: recorder.flush,
+    shutdown: recorder.shutdown,
+    stats: recorder.stats,
+    ready: recorder.ready,
+  });
+}
