@@ -1,3 +1,4 @@
+export { type AuraCapture, type AuraCaptureOptions, auraCapture } from './capture';
 export {
   auraErrorHandler,
   auraMiddleware,

@@ -1,3 +1,4 @@
+export { type AuraCapture, type AuraCaptureOptions, auraCapture } from './capture';
 export type { AuraMiddlewareOptions, VerifyAuraSignatureOptions } from './middleware';
 export {
   auraErrorHandler,
