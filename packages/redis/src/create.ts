@@ -117,9 +117,13 @@ export function createAuraRedis(
       const giveUpAt = Date.now() + deadlineMs;
       // A first call can miss its own deadline while the connection is still being made.
       for (;;) {
-        const left = giveUpAt - Date.now();
+        const attemptMs = Math.max(1, Math.min(giveUpAt - Date.now(), Math.max(timeoutMs, 1_000)));
         try {
-          await withDeadline(Promise.all([client.ping(), events.listening()]), left, 'ready check');
+          await withDeadline(
+            Promise.all([client.ping(), events.listening()]),
+            attemptMs,
+            'ready check',
+          );
           return;
         } catch (error) {
           if (Date.now() + READY_RETRY_MS >= giveUpAt) throw error;

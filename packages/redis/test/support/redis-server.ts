@@ -62,7 +62,16 @@ export async function startRedisServer(options: { cluster?: boolean } = {}): Pro
     'notice',
   ];
   if (options.cluster) {
-    args.push('--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf'));
+    // A lone node never learns its own address from peers: announce it, or CLUSTER SLOTS names
+    // an empty host and a cluster client cannot connect.
+    args.push(
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      path.join(dir, 'nodes.conf'),
+      '--cluster-announce-ip',
+      '127.0.0.1',
+    );
   }
 
   async function start(): Promise<void> {
