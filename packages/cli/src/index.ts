@@ -1,0 +1,4 @@
+export type { SignedJson } from './commands/sign';
+export type { CliIo } from './io';
+export { processIo } from './io';
+export { runAura, USAGE } from './main';
