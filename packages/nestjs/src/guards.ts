@@ -5,6 +5,7 @@
  */
 import {
   AuraClient,
+  auraErrorResponse,
   bodyTooLarge,
   createInboundVerifier,
   ensureAuraToken,
@@ -14,9 +15,12 @@ import {
   readBodyLimited,
 } from '@aura/core';
 import {
+  type ArgumentsHost,
   applyDecorators,
   type CanActivate,
+  Catch,
   createParamDecorator,
+  type ExceptionFilter,
   type ExecutionContext,
   Inject,
   Injectable,
@@ -24,8 +28,8 @@ import {
   SetMetadata,
   UseGuards,
 } from '@nestjs/common';
-import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { type AuraRequest, neutralRequest, nodeRequest, refusal } from './http';
+import { BaseExceptionFilter, HttpAdapterHost, Reflector } from '@nestjs/core';
+import { type AuraRequest, neutralRequest, nodeRequest, refusal, reply } from './http';
 
 const AURA_SIGNED = Symbol.for('@aura/nestjs.signed');
 const RAW_BODY_FIX =
@@ -122,3 +126,24 @@ export const AuraCaller = createParamDecorator(
 const auraParam = createParamDecorator(() => undefined);
 /** The app's `AuraClient` as a handler parameter. */
 export const Aura = (): ParameterDecorator => auraParam(undefined, AuraClientPipe);
+
+/**
+ * Answers an `AuraError` thrown by a handler (a client call) with its status and
+ * `{ error: { code, message } }` (Aura's own code kept; never a stack, secret or token), on
+ * Express and Fastify alike. Anything else goes to Nest's own handling, unchanged.
+ * `{ provide: APP_FILTER, useClass: AuraExceptionFilter }`, or
+ * `app.useGlobalFilters(new AuraExceptionFilter(app.get(HttpAdapterHost)))`.
+ */
+@Catch()
+export class AuraExceptionFilter implements ExceptionFilter {
+  constructor(@Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const answer = host.getType() === 'http' ? auraErrorResponse(exception) : undefined;
+    if (answer === undefined) {
+      new BaseExceptionFilter(this.adapterHost.httpAdapter).catch(exception, host);
+    } else {
+      reply(this.adapterHost, host.switchToHttp().getResponse(), answer);
+    }
+  }
+}

@@ -1,9 +1,9 @@
 export { AuraClient, type AuraClientOptions, AuraError, isAuraError } from '@aura/core';
-export { AuraExceptionFilter } from './filter';
 export {
   Aura,
   AuraCaller,
   AuraClientPipe,
+  AuraExceptionFilter,
   AuraSigned,
   AuraSignedGuard,
   RequireAuraToken,
@@ -15,5 +15,5 @@ export {
   AuraModule,
   type AuraModuleAsyncOptions,
   type AuraModuleOptions,
+  type AuraModuleRoutes,
 } from './module';
-export type { AuraModuleRoutes } from './routes';
