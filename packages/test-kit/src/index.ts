@@ -1,3 +1,9 @@
+export {
+  type CaptureConformanceOptions,
+  type CaptureScenarioId,
+  runCaptureConformance,
+} from './capture';
+export * from './capture-mount';
 export type { ConformanceOptions, ScenarioId } from './conformance';
 export { INBOUND_APPS, MAX_BODY_BYTES, RATE_LIMIT, runAuraConformance } from './conformance';
 export type { Answer, SignedCall } from './http';

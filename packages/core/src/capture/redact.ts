@@ -279,6 +279,14 @@ const DICOM_TAG = /^[0-9a-f]{8}$/i;
 const MAX_DEPTH = 32;
 const MAX_ITEMS = 1000;
 
+/** The words of a name: split at anything not a letter or digit, and at camelCase humps. */
+function segments(name: string): string[] {
+  return name
+    .split(/[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/)
+    .map((word) => word.toLowerCase())
+    .filter((word) => word !== '');
+}
+
 function normalize(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]/g, '');
 }
@@ -336,16 +344,15 @@ export function createRedactor(
   };
 
   const sensitiveName = (name: string): boolean => {
-    // `patient[name]`, `filter.given`: each segment counts, and so does the whole.
-    const candidates = [name, ...name.split(/[[\].]+/)];
-    for (const candidate of candidates) {
-      const key = normalize(candidate);
-      if (key === '') continue;
-      if (fields.has(key)) return true;
-      if (SENSITIVE_FIELD_PARTS.some((part) => key.includes(part))) return true;
-      if (DICOM_TAG.test(key) && sensitiveTag(key)) return true;
-    }
-    return false;
+    const whole = normalize(name);
+    if (whole === '') return false;
+    if (fields.has(whole)) return true;
+    if (SENSITIVE_FIELD_PARTS.some((part) => whole.includes(part))) return true;
+    if (DICOM_TAG.test(whole) && sensitiveTag(whole)) return true;
+    // Each word counts on its own: `x-mrn-2`, `patient[name]`, `filter.given`, `homePhone`.
+    return segments(name).some(
+      (segment) => fields.has(segment) || (DICOM_TAG.test(segment) && sensitiveTag(segment)),
+    );
   };
 
   const sensitiveTag = (tag: string): boolean => {
