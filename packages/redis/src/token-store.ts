@@ -5,7 +5,7 @@ import type { KeyLayout } from './keys';
 import type { TokenEvents } from './token-events';
 
 /**
- * The fleet's token cache (docs/ARCHITECTURE.md, "Token cache"), one Redis hash per cache key
+ * The fleet's token cache, one Redis hash per cache key
  * plus a lock, behind the core's `TokenStore`: the core keeps single-flight in each process,
  * this store makes it hold across processes.
  *
