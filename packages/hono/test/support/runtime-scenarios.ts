@@ -27,7 +27,7 @@ function call(url: string, init: RequestInit = {}) {
 export function runtimeScenarios(
   runtime: RuntimeName,
   start: (env: Record<string, string>) => Promise<RunningApp>,
-  expected: { nodeImports: string[] },
+  expected: { nodeImports?: string[]; hono?: string },
 ): void {
   const binary = runtimeBinary(runtime);
   if ('missing' in binary) {
@@ -121,8 +121,17 @@ export function runtimeScenarios(
       expect(await changed.json()).toMatchObject({ error: { code: 'invalid_signature' } });
     });
 
-    it('runs the core build the runtime selects (no node: import reaches a Worker)', () => {
-      expect(app.nodeImports.sort()).toEqual(expected.nodeImports);
-    });
+    if (expected.nodeImports !== undefined) {
+      const nodeImports = expected.nodeImports;
+      it('runs the core build the runtime selects (no node: import reaches a Worker)', () => {
+        expect(app.nodeImports.sort()).toEqual(nodeImports);
+      });
+    }
+    if (expected.hono !== undefined) {
+      const hono = expected.hono;
+      it(`runs on Hono ${hono}`, () => {
+        expect(app.honoVersions).toEqual([hono]);
+      });
+    }
   });
 }

@@ -4,20 +4,22 @@
  * that runtime: its WebCrypto build on workerd), started once, listening on 127.0.0.1.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
-export type RuntimeName = 'workerd' | 'bun' | 'deno';
+export type RuntimeName = 'workerd' | 'bun' | 'deno' | 'node-hono-4.0';
 
 export interface RunningApp {
   url: string;
   /** `node:` modules the bundle imports (none may reach a Worker). */
   nodeImports: string[];
+  /** The Hono versions our code was bundled with (from esbuild's metafile). */
+  honoVersions: string[];
   stop(): Promise<void>;
 }
 
@@ -33,10 +35,24 @@ const targets = {
   },
   bun: { entry: 'bun.ts', platform: 'node', conditions: ['bun'] },
   deno: { entry: 'deno.ts', platform: 'node', conditions: ['deno'] },
+  // The oldest Hono the peer range admits, on Node through @hono/node-server.
+  'node-hono-4.0': {
+    entry: 'node.ts',
+    platform: 'node',
+    conditions: ['node'],
+    oldestHono: true,
+  },
 } as const;
+
+/** The version of Hono installed under `name` (the dev dependency, or its oldest-4.x alias). */
+export function installedHono(name: 'hono' | 'hono-oldest'): string {
+  const manifest = path.join(packageDir, 'node_modules', name, 'package.json');
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
 
 /** The binary the npm package installed (workerd: Miniflare's), or why it cannot be used. */
 export function runtimeBinary(runtime: RuntimeName): { path: string } | { missing: string } {
+  if (runtime === 'node-hono-4.0') return { path: process.execPath };
   let binary = path.join(packageDir, 'node_modules', '.bin', runtime);
   if (runtime === 'workerd') {
     try {
@@ -54,6 +70,23 @@ export function runtimeBinary(runtime: RuntimeName): { path: string } | { missin
     : { missing: `${binary} is not installed (the "${carrier}" dev dependency carries it)` };
 }
 
+/**
+ * `hono` → the `hono-oldest` dev dependency (Hono 4.0.0) for our code and the test app;
+ * @hono/node-server keeps the Hono it was built for, since it only calls `app.fetch`.
+ */
+const oldestHono: Plugin = {
+  name: 'oldest-hono',
+  setup(build) {
+    build.onResolve({ filter: /^hono(?:\/|$)/ }, (args) => {
+      if (args.importer.includes(`${path.sep}@hono${path.sep}node-server${path.sep}`)) return;
+      return build.resolve(args.path.replace(/^hono/, 'hono-oldest'), {
+        kind: args.kind,
+        resolveDir: packageDir,
+      });
+    });
+  },
+};
+
 async function bundle(runtime: RuntimeName, dir: string) {
   const target = targets[runtime];
   const outfile = path.join(dir, 'app.mjs');
@@ -65,6 +98,7 @@ async function bundle(runtime: RuntimeName, dir: string) {
     target: 'es2022',
     platform: target.platform,
     conditions: [...target.conditions],
+    plugins: 'oldestHono' in target ? [oldestHono] : [],
     mainFields: ['module', 'main'],
     // Kept as imports, so that the test can see whether any reached the bundle.
     external: ['node:*'],
@@ -75,7 +109,17 @@ async function bundle(runtime: RuntimeName, dir: string) {
     .flatMap((output) => output.imports)
     .filter((imported) => imported.path.startsWith('node:'))
     .map((imported) => imported.path);
-  return { outfile, nodeImports: [...new Set(nodeImports)] };
+  // The Hono our own code was bundled with (the server adapter may bring its own).
+  const honoVersions = Object.entries(result.metafile.inputs)
+    .filter(([file]) => /(?:^|[\\/])src[\\/]/.test(file) && !file.includes('node_modules'))
+    .flatMap(([, input]) => input.imports.map((imported) => imported.path))
+    .map((imported) => /[\\/]hono@(\d+\.\d+\.\d+)[\\/]/.exec(imported)?.[1])
+    .filter((version) => version !== undefined);
+  return {
+    outfile,
+    nodeImports: [...new Set(nodeImports)],
+    honoVersions: [...new Set(honoVersions)],
+  };
 }
 
 /** Waits for the child's "listening on <url>" line; its output so far explains a failure. */
@@ -125,7 +169,7 @@ export async function startRuntime(
   const dir = await mkdtemp(path.join(tmpdir(), `aura-hono-${runtime}-`));
   const cleanup = () => rm(dir, { recursive: true, force: true });
   try {
-    const { outfile, nodeImports } = await bundle(runtime, dir);
+    const { outfile, nodeImports, honoVersions } = await bundle(runtime, dir);
     if (runtime === 'workerd') {
       const { Miniflare } = await import('miniflare');
       const mf = new Miniflare({
@@ -142,6 +186,7 @@ export async function startRuntime(
       return {
         url: url.origin,
         nodeImports,
+        honoVersions,
         stop: async () => {
           await mf.dispose();
           await cleanup();
@@ -150,10 +195,11 @@ export async function startRuntime(
     }
     const binary = runtimeBinary(runtime);
     if ('missing' in binary) throw new Error(binary.missing);
-    const args =
-      runtime === 'deno'
-        ? ['run', '--no-prompt', '--allow-net=127.0.0.1', '--allow-env', outfile]
-        : ['run', outfile];
+    const args = {
+      deno: ['run', '--no-prompt', '--allow-net=127.0.0.1', '--allow-env', outfile],
+      bun: ['run', outfile],
+      'node-hono-4.0': [outfile],
+    }[runtime];
     const child = spawn(binary.path, args, {
       cwd: dir,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, NO_COLOR: '1', ...env },
@@ -164,6 +210,7 @@ export async function startRuntime(
       return {
         url,
         nodeImports,
+        honoVersions,
         stop: async () => {
           await stopChild(child);
           await cleanup();
