@@ -164,10 +164,11 @@ function randomSeed(): number {
 }
 
 /**
- * One open-addressed table: a slice of the fingerprint space. Its arrays are allocated once at
- * the segment's share of the budget and it uses a prefix of them (`size` slots), growing in place:
- * pages of the unused rest are never touched (the system backs them lazily), and growing leaves
- * no discarded tables for the garbage collector, so memory never overshoots the budget.
+ * One open-addressed table: a slice of the fingerprint space. The store allocates one buffer of
+ * `maxBytes` on its first claim, each segment owns an equal region of it and uses a prefix
+ * (`size` slots), growing in place. A buffer that large is mapped lazily by the system, so only
+ * pages written to take memory, allocating costs no zero-filling, and growing leaves no discarded
+ * tables behind for the garbage collector: memory never overshoots the budget.
  */
 interface Segment {
   /**
@@ -189,11 +190,14 @@ interface Segment {
   fullUntil: number;
 }
 
-function newSegment(capacity: number, now: number): Segment {
+function newSegment(slots: Uint32Array, now: number): Segment {
+  const size = Math.min(INITIAL_SLOTS, slots.length / 3);
+  // The region may hold a former segment's entries: the prefix in use starts empty.
+  slots.fill(0, 0, size * 3);
   return {
-    slots: new Uint32Array(capacity * 3),
+    slots,
     base: Math.floor(now),
-    size: Math.min(INITIAL_SLOTS, capacity),
+    size,
     used: 0,
     cursor: 0,
     latest: Number.NEGATIVE_INFINITY,
@@ -258,9 +262,8 @@ export class MemoryNonceStore implements NonceStore {
   /** Slots each segment may grow to: its equal share of the budget. */
   readonly #segmentCapacity: number;
   #segments: (Segment | undefined)[];
-  /** Where a segment's entries wait while it is rebuilt in place; as large as one segment. */
-  #scratch: Segment | undefined;
-  #bytes = 0;
+  /** Every segment's region, then the scratch region; allocated on the first claim. */
+  #table: Uint32Array | undefined;
   readonly #perApp = new Map<string, ExpiryHeap>();
 
   constructor(options: MemoryNonceStoreOptions = {}) {
@@ -315,7 +318,8 @@ export class MemoryNonceStore implements NonceStore {
     let segment = this.#segments[index];
     if (segment === undefined || (segment.used > 0 && now >= segment.latest)) {
       // Absent, or every entry in it has expired: started afresh, its memory given back.
-      segment = this.#replace(index, segment, newSegment(this.#segmentCapacity, now));
+      segment = newSegment(segment?.slots ?? this.#region(index), now);
+      this.#segments[index] = segment;
     } else if (now < segment.base || expiresAt - segment.base > MAX_OFFSET) {
       // The clock went back, or the segment's base is ~49 days old: rebuilt on a new base.
       segment = this.#rebuild(index, segment, segment.size, now);
@@ -476,16 +480,12 @@ export class MemoryNonceStore implements NonceStore {
    * entries (a larger size, or a new base for expiry offsets).
    */
   #rebuild(_index: number, segment: Segment, size: number, now: number): Segment {
-    if (this.#scratch === undefined) {
-      this.#scratch = newSegment(this.#segmentCapacity, now);
-      this.#bytes += this.#segmentCapacity * SLOT_BYTES;
-    }
-    const scratch = this.#scratch;
     const base = Math.floor(now);
     const shift = segment.base - base;
     const elapsed = now - segment.base;
     const { slots } = segment;
-    const kept3 = scratch.slots;
+    // Entries wait in the scratch region (after the segments') while the prefix is rewritten.
+    const kept3 = this.#region(this.#segments.length);
     let kept = 0;
     for (let at = 0; at < segment.size * 3; at += 3) {
       if ((slots[at] === 0 && slots[at + 1] === 0) || slots[at + 2]! <= elapsed) continue;
@@ -514,10 +514,11 @@ export class MemoryNonceStore implements NonceStore {
     return segment;
   }
 
-  #replace(index: number, old: Segment | undefined, next: Segment): Segment {
-    if (old === undefined) this.#bytes += this.#segmentCapacity * SLOT_BYTES;
-    this.#segments[index] = next;
-    return next;
+  /** The region of segment `index` (or of the scratch space, after the last segment). */
+  #region(index: number): Uint32Array {
+    const words = this.#segmentCapacity * 3;
+    this.#table ??= new Uint32Array((this.#segments.length + 1) * words);
+    return this.#table.subarray(index * words, (index + 1) * words);
   }
 
   /** Unexpired nonces held, across app ids. Counts every slot: for tests and diagnostics. */
@@ -536,17 +537,16 @@ export class MemoryNonceStore implements NonceStore {
   }
 
   /**
-   * Bytes of the store's tables (at most `maxBytes`): each segment's share once it is first used,
-   * of which the system backs only the pages written to.
+   * Bytes of the store's buffer (at most `maxBytes`, allocated on the first claim), of which the
+   * system backs only the pages written to.
    */
   get byteLength(): number {
-    return this.#bytes;
+    return this.#table?.byteLength ?? 0;
   }
 
   clear(): void {
     this.#segments = new Array(this.#segments.length);
-    this.#scratch = undefined;
-    this.#bytes = 0;
+    this.#table = undefined;
     this.#perApp.clear();
   }
 }
