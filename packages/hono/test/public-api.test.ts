@@ -6,6 +6,7 @@ it('exports the adapter table’s Hono names and nothing else', () => {
   const exported = Object.entries(api).map(([name, value]) => `${name}: ${typeof value}`);
   expect(exported.sort()).toMatchInlineSnapshot(`
     [
+      "auraCapture: function",
       "auraErrorHandler: function",
       "auraMiddleware: function",
       "auraRoutes: function",
