@@ -20,23 +20,35 @@ const aura = createAuraRedis(need('REDIS_URL'), {
   timeoutMs: Number(env.REDIS_TIMEOUT_MS ?? 500),
   onError: () => {},
 });
-const client = new AuraClient({
-  baseUrl: need('AURA_BASE_URL'),
-  appId: need('AURA_APP_ID'),
-  appSecret: need('AURA_APP_SECRET'),
-  apiKey: need('AURA_API_KEY'),
-  tokenTtl: Number(env.TOKEN_TTL ?? 3600),
-  tokenStore: aura.tokenStore,
-  reauthStore: aura.reauthStore,
-  retry: { attempts: 1 },
-});
+/** One client per token lifetime (each its own cached token; the re-auth budget is per app). */
+const clients = new Map<number, AuraClient>();
+function clientFor(tokenTtl = 3600): AuraClient {
+  let client = clients.get(tokenTtl);
+  if (client === undefined) {
+    client = new AuraClient({
+      baseUrl: need('AURA_BASE_URL'),
+      appId: need('AURA_APP_ID'),
+      appSecret: need('AURA_APP_SECRET'),
+      apiKey: need('AURA_API_KEY'),
+      tokenTtl,
+      tokenStore: aura.tokenStore,
+      reauthStore: aura.reauthStore,
+      retry: { attempts: 1 },
+    });
+    clients.set(tokenTtl, client);
+  }
+  return client;
+}
+const client = clientFor();
 const secrets = { [need('AURA_APP_ID')]: need('AURA_APP_SECRET') };
 
 type Command = { id: number; op: string; [key: string]: unknown };
 
 const ops: Record<string, (command: Command) => Promise<unknown>> = {
-  // `n` concurrent callers of getAccessToken(): the distinct tokens they got, and failures.
-  async tokens({ n }) {
+  // `n` concurrent callers of getAccessToken() (tokens of `ttl` s, default 3600): the distinct
+  // tokens they got, and failures.
+  async tokens({ n, ttl }) {
+    const client = clientFor(ttl === undefined ? undefined : Number(ttl));
     const started = performance.now();
     const results = await Promise.allSettled(
       Array.from({ length: Number(n) }, () => client.getAccessToken()),
