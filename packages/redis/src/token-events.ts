@@ -2,6 +2,8 @@ import type { RedisClient } from './connection';
 
 /** While the subscriber is not listening, a waiter looks again this soon rather than wait long. */
 const BLIND_WAIT_MS = 100;
+/** A SUBSCRIBE that failed (not connected yet, or timed out) is tried again this soon. */
+const RESUBSCRIBE_MS = 1_000;
 
 /**
  * Wakes the callers waiting for another instance's exchange. One subscriber connection per
@@ -37,7 +39,8 @@ export class TokenEvents {
           subscribed();
         },
         () => {
-          // Not listening: waits stay short until the next connection subscribes again.
+          // Not listening: waits stay short until a later attempt holds.
+          setTimeout(subscribe, RESUBSCRIBE_MS).unref();
         },
       );
     };
