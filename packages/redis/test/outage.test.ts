@@ -11,8 +11,12 @@ import { type RedisServer, startRedisServer } from './support/redis-server';
 
 /** Each Redis call's deadline in the workers. */
 const TIMEOUT_MS = 300;
-/** What "answers within the deadline" allows on top: scheduling on a busy 2-core machine. */
-const SLACK_MS = 400;
+/**
+ * What "answers within the deadline" allows on top, for scheduling on a busy 2-core machine. The
+ * sum stays below the verifier's own deadline (2000 ms), so a pass shows this package's deadline
+ * at work, not the verifier's.
+ */
+const SLACK_MS = 1_200;
 
 let redis: RedisServer;
 let sandbox: Sandbox;
