@@ -62,6 +62,16 @@ const USER_OPTIONS = {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** A copy with object keys in order at every depth, for a hash that ignores key order. */
+function sortedKeys(value) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, sortedKeys(value[key])]),
+  );
+}
+
 function readJson(file) {
   return JSON.parse(readFileSync(file, 'utf8'));
 }
@@ -216,7 +226,17 @@ function consumerDependencies(packages) {
  * new install; a change of a manifest does.
  */
 async function installed(packages, thirdParty) {
-  const manifests = packages.map((pkg) => pkg.packed);
+  // What npm acts on when it installs a tarball; a reordered or new devDependency changes nothing.
+  const manifests = packages.map(({ packed }) =>
+    sortedKeys({
+      name: packed.name,
+      version: packed.version,
+      bin: packed.bin,
+      dependencies: packed.dependencies,
+      optionalDependencies: packed.optionalDependencies,
+      peerDependencies: packed.peerDependencies,
+    }),
+  );
   const key = createHash('sha256')
     .update(JSON.stringify({ manifests, thirdParty }))
     .digest('hex')
