@@ -62,7 +62,7 @@ export class RedisTokenStore implements TokenStore {
     const owner = randomUUID();
     try {
       const answer = await this.#guard.run('token lock', (redis) =>
-        redis.set(this.#keys.tokenLock(key), owner, 'PX', lockMs, 'NX'),
+        redis.set(this.#keys.tokenLock(key), owner, 'PX', wholeMs(lockMs), 'NX'),
       );
       return answer === 'OK' ? owner : undefined;
     } catch {
@@ -141,7 +141,7 @@ export class RedisTokenStore implements TokenStore {
           this.#keys.tokenValue(key),
           this.#keys.tokenLock(key),
           owner,
-          String(lockMs),
+          String(wholeMs(lockMs)),
         ),
       );
     let [kind, value] = await ask();
@@ -169,6 +169,11 @@ export class RedisTokenStore implements TokenStore {
     }
     return token;
   }
+}
+
+/** Redis's PX takes whole milliseconds, at least 1. */
+function wholeMs(ms: number): number {
+  return Number.isFinite(ms) ? Math.max(1, Math.ceil(ms)) : 1;
 }
 
 /**
