@@ -154,7 +154,13 @@ export class AuraClient {
         'reauthBudget must be { max: a whole number ≥ 0, windowMs: a positive whole number }',
       );
     }
-    const fetchImpl = o.fetch ?? globalThis.fetch;
+    // The platform fetch is called as a plain function at call time: workerd throws "Illegal
+    // invocation" when its fetch is called as a method of another object (our transport).
+    const fetchImpl: typeof fetch | undefined =
+      o.fetch ??
+      (typeof globalThis.fetch === 'function'
+        ? (input: Parameters<typeof fetch>[0], init?: RequestInit) => globalThis.fetch(input, init)
+        : undefined);
     if (typeof fetchImpl !== 'function') {
       problems.push('no fetch: this runtime has no global fetch; pass the fetch option');
     }
@@ -192,7 +198,7 @@ export class AuraClient {
     this.#apiKey = o.apiKey;
     this.#defaultHeaders = mergeHeaders(o.defaultHeaders);
     this.#transport = new Transport({
-      fetch: fetchImpl,
+      fetch: fetchImpl!,
       timeoutMs,
       retry,
       secrets: () => [this.#appSecret, this.#apiKey, ...this.#recentTokens],

@@ -484,3 +484,27 @@ describe('options', () => {
     }
   });
 });
+
+describe('the platform fetch', () => {
+  it('is called as a plain function, as workerd requires (no "Illegal invocation")', async () => {
+    const server = await startTestServer();
+    const platformFetch = globalThis.fetch;
+    // workerd's fetch throws when called as a method of any other object.
+    const strictFetch = function (
+      this: unknown,
+      input: Parameters<typeof fetch>[0],
+      init?: RequestInit,
+    ) {
+      if (this !== undefined && this !== globalThis) throw new TypeError('Illegal invocation');
+      return platformFetch(input, init);
+    };
+    globalThis.fetch = strictFetch as typeof fetch;
+    try {
+      const client = clientFor(server);
+      await expect(client.getAccessToken()).resolves.toMatch(/^aubt_/);
+    } finally {
+      globalThis.fetch = platformFetch;
+      await server.close();
+    }
+  });
+});
