@@ -9,6 +9,7 @@ import {
   AuraClient,
   type AuraClientSource,
   type AuraEnv,
+  type AuraRoute,
   type AuraRoutesOptions,
   createAuraRoutes,
   errorResponse,
@@ -80,11 +81,23 @@ class AuraRouteInterceptor implements NestInterceptor {
   }
 }
 
-/** A class per registration, given its routes once its options are known (`mountRoutes`). */
+interface MountedRoutes {
+  routes: AuraRoute<AuraRequest>[];
+  /** Each route's path under the prefix, e.g. `/api/aura/upload-token`. */
+  paths: string[];
+}
+
+/**
+ * A class per registration, given a handler per route once its options are known
+ * (`mountRoutes`). The handlers read the routes of the app they serve from the instance, so one
+ * definition serves every app built from it (a test suite's apps, each with its own client).
+ */
 function routesController(): Type {
   @Controller()
   @UseInterceptors(AuraRouteInterceptor)
-  class AuraRoutesController {}
+  class AuraRoutesController {
+    constructor(@Inject(AURA_ROUTES) readonly mounted: MountedRoutes) {}
+  }
   return AuraRoutesController;
 }
 
@@ -100,27 +113,34 @@ async function routeBody(req: AuraRequest, limit: number): Promise<RouteBody | N
 /**
  * Creates the core's routes (options checked now: a bad one stops the start-up) and adds each
  * as a `@Post(path) @HttpCode(200)` handler of `controller`, under `@Controller(prefix)`. Runs
- * while Nest builds the providers, before it maps the app's routes. Answers the paths mounted.
+ * while Nest builds the providers, before it maps the app's routes.
  */
-function mountRoutes(controller: Type, options: AuraModuleRoutes | undefined, client: AuraClient) {
+function mountRoutes(
+  controller: Type,
+  options: AuraModuleRoutes | undefined,
+  client: AuraClient,
+): MountedRoutes {
   const { prefix = '', ...routeOptions } = options ?? {};
   const routes = options ? createAuraRoutes<AuraRequest>({ ...routeOptions, client }) : [];
   const proto = controller.prototype;
   Controller(prefix)(controller);
-  for (const route of routes) {
-    const handle = async (req: AuraRequest) => {
+  for (const { path } of routes) {
+    async function handle(this: { mounted: MountedRoutes }, req: AuraRequest) {
+      const route = this.mounted.routes.find((r) => r.path === path);
+      // Another app built from this definition mounted it, with other options.
+      if (route === undefined) return errorResponse(404, 'not_found', `no route ${path}`);
       const body = await routeBody(req, route.maxBodyBytes);
       return 'status' in body ? body : route.handle(req, body);
-    };
-    Object.defineProperty(proto, route.path, { value: handle });
-    const descriptor = Object.getOwnPropertyDescriptor(proto, route.path) as PropertyDescriptor;
-    Req()(proto, route.path, 0);
-    Post(route.path)(proto, route.path, descriptor);
+    }
+    Object.defineProperty(proto, path, { value: handle, configurable: true });
+    const descriptor = Object.getOwnPropertyDescriptor(proto, path) as PropertyDescriptor;
+    Req()(proto, path, 0);
+    Post(path)(proto, path, descriptor);
     // Nest answers a POST with 201 by default; every adapter's routes answer 200.
-    HttpCode(200)(proto, route.path, descriptor);
+    HttpCode(200)(proto, path, descriptor);
   }
   const base = `/${prefix}`.replace(/\/+/g, '/').replace(/\/$/, '');
-  return routes.map((route) => base + route.path);
+  return { routes, paths: routes.map((route) => base + route.path) };
 }
 
 const INVALID_JSON = ['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY'];
@@ -170,7 +190,7 @@ type ErrorHandler = (
 export class AuraModule extends ConfigurableModuleClass implements NestModule {
   constructor(
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
-    @Optional() @Inject(AURA_ROUTES) private readonly paths: string[] = [],
+    @Optional() @Inject(AURA_ROUTES) private readonly mounted?: MountedRoutes,
   ) {
     super();
   }
@@ -194,7 +214,7 @@ export class AuraModule extends ConfigurableModuleClass implements NestModule {
   configure(): void {
     const { adapterHost } = this;
     const adapter = adapterHost.httpAdapter;
-    const { paths } = this;
+    const paths = this.mounted?.paths ?? [];
     const ours = (path: string) => paths.some((p) => path === p || path.endsWith(p));
     if (adapter?.getType() === 'express' && paths.length > 0) {
       // An error middleware right after Nest's parsers, before any route.

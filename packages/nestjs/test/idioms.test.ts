@@ -163,6 +163,24 @@ describe('@nestjs/testing', () => {
     expect((await call(`${url}/same-client`)).body).toEqual({ same: true });
   });
 
+  it('one AppModule serves several apps, each with its own client', async () => {
+    const AppModule = appModule(clientOptions(offline));
+    const build = (client: AuraClient) =>
+      Test.createTestingModule({ imports: [AppModule] })
+        .overrideProvider(AuraClient)
+        .useValue(client)
+        .compile();
+    // Both built before either maps its routes, as a test suite may do.
+    const online = await build(new AuraClient(clientOptions()));
+    const down = await build(new AuraClient(clientOptions(offline)));
+    const onlineUrl = await start(online.createNestApplication({ logger: false }));
+    const downUrl = await start(down.createNestApplication({ logger: false }));
+    const ask = (url: string) =>
+      call(`${url}/api/aura/upload-token`, { method: 'POST', headers: { 'x-user': 'u' } });
+    expect((await ask(onlineUrl)).status).toBe(200);
+    expect((await ask(downUrl)).status).toBe(502);
+  });
+
   it('AuraClient is one singleton, never request-scoped', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [appModule(clientOptions())],
