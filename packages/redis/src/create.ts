@@ -27,7 +27,7 @@ export interface AuraRedisOptions {
   reauthFallbackMax?: number;
   /**
    * Errors of the connections this package opened (its subscriber, and the client it made from a
-   * URL). Default: one `console.warn` per outage, none while ioredis retries.
+   * URL). Default: at most one `console.warn` a minute (ioredis keeps retrying meanwhile).
    */
   onError?: (error: Error) => void;
 }
@@ -198,7 +198,7 @@ async function quit(client: RedisClient): Promise<void> {
   }
 }
 
-/** One warning when a connection starts failing, none while ioredis keeps retrying. */
+/** At most one warning a minute: an outage makes ioredis report every reconnection attempt. */
 function warnOncePerOutage(): (error: Error) => void {
   let lastWarned = 0;
   return (error) => {
