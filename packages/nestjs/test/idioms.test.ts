@@ -14,6 +14,7 @@ import {
   Get,
   type INestApplication,
   Inject,
+  Injectable,
   Module,
   NotFoundException,
   Post,
@@ -31,6 +32,7 @@ import {
   AuraCaller,
   AuraExceptionFilter,
   AuraModule,
+  type AuraModuleOptions,
   AuraSigned,
   RequireAuraToken,
 } from '../src/index';
@@ -219,6 +221,30 @@ describe('@nestjs/testing', () => {
     expect(token.status, token.text).toBe(200);
     expect((await call(`${url}/from-config/exchange`, { method: 'POST' })).status).toBe(404);
     expect((await call(`${url}/uploads/config`)).status).toBe(200);
+  });
+
+  it('forRootAsync takes an options class (useClass) with its own injections', async () => {
+    @Injectable()
+    class AuraOptions {
+      constructor(@Inject(ConfigService) private readonly config: ConfigService) {}
+      create(): AuraModuleOptions {
+        return { client: this.config.getOrThrow<AuraClientOptions>('aura') };
+      }
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AuraModule.forRootAsync({
+          imports: [
+            ConfigModule.forRoot({
+              ignoreEnvFile: true,
+              load: [() => ({ aura: clientOptions() })],
+            }),
+          ],
+          useClass: AuraOptions,
+        }),
+      ],
+    }).compile();
+    expect(moduleRef.get(AuraClient).baseUrl).toBe(sandbox.apiUrl);
   });
 
   it('a bad route option stops the start-up, naming it', async () => {
