@@ -1,11 +1,12 @@
 // The README's commands, run as written (with `npx aura` as the built bin), against the output
 // it shows: the first lines a user copies must work.
+
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Sandbox, startSandbox } from '@aura/sandbox';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { auraBin } from './support';
+import { afterAll, expect, it } from 'vitest';
+import { auraBin, BIN } from './support';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const readme = readFileSync(path.resolve(here, '../README.md'), 'utf8');
@@ -28,11 +29,10 @@ function shellWords(line: string): { env: Record<string, string>; argv: string[]
   return { env, argv: words.slice(2) };
 }
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-  sandbox = await startSandbox();
+let running: ChildProcess | undefined;
+afterAll(() => {
+  if (running?.exitCode === null) running.kill('SIGTERM');
 });
-afterAll(() => sandbox?.close());
 
 it('the first block installs the package and runs the doctor against the sandbox', async () => {
   const first = blocks[0]!;
@@ -42,14 +42,37 @@ it('the first block installs the package and runs the doctor against the sandbox
   expect(
     lines.map((l) => shellWords(l.replace(/^npm i -D @aura\/cli$/, 'npx aura --help')).argv[0]),
   ).toEqual(['--help', 'sandbox', 'doctor']);
-  // The doctor line, with the variables the sandbox prints.
-  const { appId, appSecret, apiKey } = sandbox.credentials;
-  const run = await auraBin(shellWords(lines[2]!).argv, {
-    AURA_BASE_URL: sandbox.apiUrl,
-    AURA_APP_ID: appId,
-    AURA_APP_SECRET: appSecret,
-    AURA_API_KEY: apiKey,
+  // The sandbox line, as a user runs it (PORT=0: 4010 may be taken here), then the doctor line
+  // with the AURA_* variables the sandbox printed.
+  const sandboxRun = spawn(process.execPath, [BIN, ...shellWords(lines[1]!).argv], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0' },
   });
+  running = sandboxRun;
+  const printed = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(
+      () => reject(new Error(`no AURA_* line within 10 s:\n${out}`)),
+      10_000,
+    );
+    sandboxRun.stdout.on('data', (chunk) => {
+      out += chunk;
+      const line = /^\s*(AURA_BASE_URL=.*)$/m.exec(out);
+      if (line) {
+        clearTimeout(timer);
+        resolve(line[1]!);
+      }
+    });
+  });
+  const env = Object.fromEntries(
+    printed.split(' ').map((pair) => pair.split('=') as [string, string]),
+  );
+  expect(Object.keys(env)).toEqual([
+    'AURA_BASE_URL',
+    'AURA_APP_ID',
+    'AURA_APP_SECRET',
+    'AURA_API_KEY',
+  ]);
+  const run = await auraBin(shellWords(lines[2]!).argv, env);
   expect(run.stdout).toMatch(/All 6 checks passed/);
 });
 

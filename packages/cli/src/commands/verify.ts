@@ -254,7 +254,10 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
 
   const authorization = parseAuthorization(headerOf(request, 'authorization'));
   const credential = authorization.ok ? authorization.appId : undefined;
-  const appId = stringFlag(parsed, 'app-id') ?? io.env.AURA_APP_ID?.trim() ?? credential;
+  const appIdFromEnv = io.env.AURA_APP_ID?.trim();
+  const appId =
+    stringFlag(parsed, 'app-id') ??
+    (appIdFromEnv === undefined || appIdFromEnv === '' ? credential : appIdFromEnv);
   if (credential !== undefined && appId !== undefined && appId !== '' && appId !== credential) {
     io.stdout(
       `FAIL credential: the request is signed as app "${credential}", but the secret given belongs to "${appId}"\n`,
