@@ -1,5 +1,12 @@
 export { AuraClient, type AuraClientOptions, AuraError, isAuraError } from '@aura/core';
 export {
+  AURA_CAPTURE,
+  type AuraCapture,
+  AuraCaptureModule,
+  type AuraCaptureOptions,
+  auraCapture,
+} from './capture';
+export {
   Aura,
   AuraCaller,
   AuraClientPipe,

@@ -14,8 +14,15 @@ import type { CaptureEvent } from '@aura/core';
 import { build } from 'esbuild';
 
 export interface MemoryCheck {
-  /** Absolute path of a module exporting `captureMount` (see `capture-mount.ts`). */
+  /** Absolute path of a module exporting a `CaptureMount` (see `capture-mount.ts`). */
   module: string;
+  /** The export's name; default `captureMount`. */
+  mount?: string;
+  /**
+   * The upload's type; default `application/json`, so capture would keep the body if it could
+   * (a platform whose own parser would read JSON first may send `application/octet-stream`).
+   */
+  contentType?: string;
 }
 
 export interface MemoryResult {
@@ -28,6 +35,8 @@ export interface MemoryResult {
   rssGrowth: number;
   /** Largest growth of Buffer memory while the upload streamed, in bytes. */
   bufferGrowth: number;
+  /** Growth of the resident set once the upload is over and garbage collected, in bytes. */
+  rssAfterGrowth: number;
 }
 
 const UPLOAD_BYTES = 50 * 1024 * 1024;
@@ -68,7 +77,7 @@ async function bundle(check: MemoryCheck): Promise<string> {
   await build({
     stdin: {
       contents: [
-        `import { captureMount } from ${JSON.stringify(check.module)};`,
+        `import { ${check.mount ?? 'captureMount'} as captureMount } from ${JSON.stringify(check.module)};`,
         `import { runMemoryChild } from ${JSON.stringify(path.join(here, 'capture-memory-child.ts'))};`,
         'runMemoryChild(captureMount).catch((error) => { console.error(error); process.exit(1); });',
       ].join('\n'),
@@ -102,14 +111,14 @@ async function bundle(check: MemoryCheck): Promise<string> {
 }
 
 /** POSTs `UPLOAD_BYTES` of JSON-typed bytes in chunks, honouring backpressure. */
-function upload(url: string, mark: string): Promise<unknown> {
+function upload(url: string, mark: string, contentType: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const request = http.request(
       `${url}/upload`,
       {
         method: 'POST',
         headers: {
-          'content-type': 'application/json',
+          'content-type': contentType,
           'content-length': String(UPLOAD_BYTES),
           'x-capture-mark': mark,
         },
@@ -181,15 +190,17 @@ export async function runMemoryCheck(check: MemoryCheck): Promise<MemoryResult> 
   try {
     const { url } = (await next('listening')) as { url: string };
     // One small request first, so lazy start-up allocations are not counted as growth.
-    await upload(url, 'warm-up').catch(() => undefined);
+    const type = check.contentType ?? 'application/json';
+    await upload(url, 'warm-up', type).catch(() => undefined);
     child.send({ type: 'warm' });
     await next('ready');
     const mark = randomUUID();
-    const answer = await upload(url, mark);
+    const answer = await upload(url, mark, type);
     child.send({ type: 'measure', mark });
     const measured = (await next('measured')) as unknown as {
       before: { rss: number; heap: number; buffers: number };
       peak: { rss: number; heap: number; buffers: number };
+      after: { rss: number; heap: number; buffers: number };
       event: CaptureEvent;
     };
     child.send({ type: 'close' });
@@ -200,6 +211,7 @@ export async function runMemoryCheck(check: MemoryCheck): Promise<MemoryResult> 
       heapGrowth: measured.peak.heap - measured.before.heap,
       rssGrowth: measured.peak.rss - measured.before.rss,
       bufferGrowth: measured.peak.buffers - measured.before.buffers,
+      rssAfterGrowth: measured.after.rss - measured.before.rss,
     };
   } finally {
     setTimeout(() => child.kill(), 2000).unref();

@@ -60,8 +60,9 @@ export class BodyTee {
       this.#release();
       return;
     }
-    // A copy: the platform may reuse or the application may change the buffer it wrote.
-    this.#chunks.push(bytes.slice());
+    // A copy (a Node Buffer's own `slice()` would share memory): the platform may reuse, or
+    // the application change, the buffer it wrote.
+    this.#chunks.push(Uint8Array.prototype.slice.call(bytes));
     this.#copied += length;
   }
 

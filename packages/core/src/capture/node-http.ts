@@ -24,6 +24,11 @@ export interface NodeCaptureContext {
   route?(): string | null | undefined;
   caller?(): { appId: string } | undefined;
   user?(): { id: string } | string | undefined;
+  /**
+   * The bytes a body parser installed before capture already read (Nest's `req.rawBody`), used
+   * when the tee saw none: the parser ran first, so the stream was over before capture began.
+   */
+  consumedBody?(): Uint8Array | undefined;
 }
 
 // Larger strings are counted, not copied: they are past any sensible body cap.
@@ -105,12 +110,16 @@ export function captureNodeHttp<Req>(
 
   // Bytes Node read before capture began (a body parser installed earlier): counted, not kept.
   if (req.readableLength > 0) capture.requestChunk(req.readableLength);
+  let requestBytesSeen = req.readableLength > 0;
 
   const originalPush = req.push;
   const ownPush = Object.hasOwn(req, 'push');
   const push = function (this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding) {
     try {
-      if (chunk !== null && chunk !== undefined) capture.requestChunk(chunkBytes(chunk, encoding));
+      if (chunk !== null && chunk !== undefined) {
+        requestBytesSeen = true;
+        capture.requestChunk(chunkBytes(chunk, encoding));
+      }
     } catch {
       // never into the stream
     }
@@ -164,6 +173,14 @@ export function captureNodeHttp<Req>(
 
   const finish = () => {
     try {
+      if (!requestBytesSeen && context.consumedBody !== undefined) {
+        try {
+          const bytes = context.consumedBody();
+          if (bytes instanceof Uint8Array && bytes.byteLength > 0) capture.requestChunk(bytes);
+        } catch {
+          // never into the host
+        }
+      }
       const read = <T>(fn: (() => T) | undefined): T | undefined => {
         try {
           return fn?.();

@@ -1,0 +1,146 @@
+/**
+ * Traffic capture for audit on Nest (docs/API.md, "Capture"), on the core's recorder and its
+ * node-http tee. `AuraCaptureModule.forRoot(options | auraCapture(options))` records every
+ * request at the platform's level, before guards run, so a request a guard (`@AuraSigned()`,
+ * `@RequireAuraToken()`, the app's own) refuses is captured too:
+ *
+ * - on Express, as middleware applied to every route (the route template is Express's
+ *   `req.route.path`, which holds Nest's full path, global prefix included);
+ * - on Fastify, as an `onRequest` hook (the template is `request.routeOptions.url`), which runs
+ *   before the body is parsed.
+ *
+ * `onApplicationShutdown` delivers what is queued (enable `app.enableShutdownHooks()` for
+ * signals).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type CaptureControls,
+  type CaptureOptions,
+  type CaptureProject,
+  type CaptureRetryOptions,
+  captureNodeHttp,
+  createCaptureRecorder,
+} from '@aura/core';
+import {
+  type DynamicModule,
+  Inject,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { AuraRequest } from './http';
+
+/** The injection token of the module's capture (`@Inject(AURA_CAPTURE) capture: AuraCapture`). */
+export const AURA_CAPTURE = Symbol.for('@aura/nestjs.capture');
+
+export interface AuraCaptureOptions extends CaptureOptions<AuraRequest>, CaptureRetryOptions {
+  /** The application's user for the event, e.g. `(req) => req.user?.id`. */
+  user?: (req: AuraRequest) => { id: string } | string | undefined;
+}
+
+type NodeRequest = IncomingMessage & { originalUrl?: string };
+
+/**
+ * Express-style middleware (`app.use(capture)` also works on the Express platform), carrying
+ * the capture's controls, and the Fastify hook the module installs on that platform.
+ */
+export type AuraCapture = ((req: AuraRequest, res: ServerResponse, next: () => void) => void) &
+  CaptureControls & {
+    ready(): Promise<CaptureProject | undefined>;
+    /** Starts recording from Fastify's `onRequest` (the module calls it). */
+    fastifyRequest(request: AuraRequest, reply: { raw: ServerResponse }): void;
+  };
+
+function expressRoute(req: AuraRequest): string | null {
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  if (path === undefined) return null;
+  const base = typeof req.baseUrl === 'string' ? req.baseUrl : '';
+  return `${base}${typeof path === 'string' ? path : String(path)}`;
+}
+
+function fastifyRoute(request: AuraRequest): string | null {
+  const url = (request.routeOptions as { url?: unknown } | undefined)?.url;
+  return typeof url === 'string' ? url : null;
+}
+
+/**
+ * The capture for `AuraCaptureModule.forRoot(…)`. Options are checked here, at start-up:
+ * `AURA_CAPTURE_URL` without `AURA_CAPTURE_KEY` throws a `configuration` error naming it.
+ */
+export function auraCapture(options: AuraCaptureOptions = {}): AuraCapture {
+  const recorder = createCaptureRecorder<AuraRequest>(options);
+  const { user } = options;
+  const start = (
+    req: AuraRequest,
+    raw: NodeRequest,
+    res: ServerResponse,
+    route: () => string | null,
+  ) => {
+    captureNodeHttp(recorder, raw, res, req, {
+      url: raw.originalUrl ?? raw.url,
+      route,
+      caller: () => req.auraCaller ?? undefined,
+      user: user === undefined ? undefined : () => user(req),
+      // Nest's own JSON parser runs before any middleware; with `rawBody: true` it kept the bytes.
+      consumedBody: () => (req.rawBody instanceof Uint8Array ? req.rawBody : undefined),
+    });
+  };
+  const middleware = (req: AuraRequest, res: ServerResponse, next: () => void) => {
+    start(req, req as unknown as NodeRequest, res, () => expressRoute(req));
+    next();
+  };
+  return Object.assign(middleware, {
+    flush: recorder.flush,
+    shutdown: recorder.shutdown,
+    stats: recorder.stats,
+    ready: recorder.ready,
+    fastifyRequest: (request: AuraRequest, reply: { raw: ServerResponse }) => {
+      start(request, request.raw as NodeRequest, reply.raw, () => fastifyRoute(request));
+    },
+  });
+}
+
+interface FastifyLike {
+  addHook(
+    name: 'onRequest',
+    hook: (request: AuraRequest, reply: { raw: ServerResponse }, done: () => void) => void,
+  ): unknown;
+}
+
+@Module({})
+export class AuraCaptureModule implements NestModule, OnApplicationShutdown {
+  /** A global module recording every request of the app; give options or `auraCapture(options)`. */
+  static forRoot(capture: AuraCapture | AuraCaptureOptions = {}): DynamicModule {
+    const value = typeof capture === 'function' ? capture : auraCapture(capture);
+    return {
+      module: AuraCaptureModule,
+      global: true,
+      providers: [{ provide: AURA_CAPTURE, useValue: value }],
+      exports: [AURA_CAPTURE],
+    };
+  }
+
+  constructor(
+    @Inject(AURA_CAPTURE) private readonly capture: AuraCapture,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    const adapter = this.adapterHost.httpAdapter;
+    if (adapter?.getType() === 'fastify') {
+      const capture = this.capture;
+      (adapter.getInstance() as FastifyLike).addHook('onRequest', (request, reply, done) => {
+        capture.fastifyRequest(request, reply);
+        done();
+      });
+      return;
+    }
+    consumer.apply(this.capture).forRoutes('{*path}');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.capture.shutdown();
+  }
+}
