@@ -45,7 +45,7 @@ const MAX_OFFSET = 0xffff_ffff;
 const MAX_TTL_MS = 2 ** 31;
 const INITIAL_SLOTS = 16;
 /** A segment grows (if the budget allows) once this full: linear probes stay a few slots long. */
-const GROW_LOAD = 0.75;
+const GROW_LOAD = 0.8;
 /** Past this, with no budget left to grow, new nonces are refused instead of probing ever longer. */
 const FULL_LOAD = 0.9;
 /** Slots of its segment each claim examines for expired entries (amortised O(1) clean-up). */
