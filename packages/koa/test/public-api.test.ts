@@ -6,6 +6,7 @@ describe('@aura/koa public API', () => {
   it('exports exactly these names, each a middleware factory', () => {
     expect(Object.keys(koa).sort()).toMatchInlineSnapshot(`
       [
+        "auraCapture",
         "auraErrors",
         "auraMiddleware",
         "auraRouter",
