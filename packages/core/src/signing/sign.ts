@@ -1,5 +1,5 @@
 import { defaultBackend } from '../crypto/default';
-import type { CryptoBackend, MaybePromise } from '../crypto/types';
+import type { CryptoBackend, MaybePromise, SigningKey } from '../crypto/types';
 import { AuraError } from '../errors';
 import { formatAuthorization } from './authorization';
 import { bodyBytes } from './body';
@@ -181,27 +181,121 @@ function checkTimestamp(timestamp: number | string | undefined): string {
   return text;
 }
 
-async function compute(
-  backend: CryptoBackend,
-  credentials: SigningCredentials,
-  request: SignableRequest,
-  options: SignOptions | undefined,
-): Promise<Computed> {
-  const { appId, appSecret } = credentials ?? ({} as SigningCredentials);
-  if (
-    typeof appId !== 'string' ||
-    !APP_ID.test(appId) ||
-    appId.includes(',') ||
-    appId.includes('/')
-  ) {
-    throw new AuraError(
-      'invalid_credentials',
-      'appId must be a non-empty string of visible ASCII without "," or "/"',
-    );
+// The last app id found valid: a signer signs with one, so most calls skip the checks.
+let checkedAppId: string | undefined;
+
+function checkCredentials(appId: unknown, appSecret: unknown): void {
+  if (appId !== checkedAppId) {
+    if (
+      typeof appId !== 'string' ||
+      !APP_ID.test(appId) ||
+      appId.includes(',') ||
+      appId.includes('/')
+    ) {
+      throw new AuraError(
+        'invalid_credentials',
+        'appId must be a non-empty string of visible ASCII without "," or "/"',
+      );
+    }
+    checkedAppId = appId;
   }
   if (typeof appSecret !== 'string' || appSecret === '') {
     throw new AuraError('invalid_credentials', 'appSecret must be a non-empty string');
   }
+}
+
+/** What a request's `url` and `baseUrl` resolve to; depends on nothing else, so it is cached. */
+interface Target {
+  origin: Origin | undefined;
+  /** Canonical path. */
+  path: string;
+  /** The URL's own query as it goes on the wire. */
+  ownQuery: string;
+}
+
+// Clients call the same few endpoints: each (baseUrl, url) is resolved and checked once
+// (bounded, oldest base dropped first; a base's URLs likewise).
+const TARGET_CACHE_BASES = 64;
+const TARGET_CACHE_URLS = 512;
+const targetCache = new Map<string, Map<string, Target>>();
+const SIGNER_PATH_RULES = { refuseEncodedDots: true } as const;
+
+function targetOf(url: unknown, baseUrl: unknown): Target {
+  // Only string pairs are cached; anything else is checked (and refused) every time.
+  const cacheable =
+    typeof url === 'string' && (baseUrl === undefined || typeof baseUrl === 'string');
+  const baseKey = cacheable ? ((baseUrl as string | undefined) ?? '') : '';
+  const urls = cacheable ? targetCache.get(baseKey) : undefined;
+  const cached = urls?.get(url as string);
+  if (cached !== undefined) return cached;
+  const target = resolveTarget(url, baseUrl);
+  if (cacheable) {
+    let map = urls;
+    if (map === undefined) {
+      if (targetCache.size >= TARGET_CACHE_BASES) {
+        targetCache.delete(targetCache.keys().next().value!);
+      }
+      map = new Map();
+      targetCache.set(baseKey, map);
+    }
+    if (map.size >= TARGET_CACHE_URLS) map.delete(map.keys().next().value!);
+    map.set(url as string, target);
+  }
+  return target;
+}
+
+/** Resolves and checks a request's `url` against its `baseUrl` (docs/PROTOCOL.md steps 5, 6). */
+function resolveTarget(url: unknown, baseUrl: unknown): Target {
+  if (typeof url !== 'string') {
+    throw new AuraError('invalid_url', `url must be a string (got ${typeof url})`);
+  }
+  let target = url;
+  if (CONTROL.test(target)) {
+    throw new AuraError('invalid_url', 'url must not contain control characters');
+  }
+  // A fragment never goes on the wire.
+  const hashAt = target.indexOf('#');
+  if (hashAt !== -1) target = target.slice(0, hashAt);
+
+  let origin: Origin | undefined;
+  let rawPath: string;
+  const queryAt = target.indexOf('?');
+  const beforeQuery = queryAt === -1 ? target : target.slice(0, queryAt);
+  const rawQuery = queryAt === -1 ? '' : target.slice(queryAt + 1);
+  if (ABSOLUTE.test(beforeQuery)) {
+    const pathAt = beforeQuery.indexOf('/', beforeQuery.indexOf('//') + 2);
+    origin = parseOrigin(pathAt === -1 ? beforeQuery : beforeQuery.slice(0, pathAt), 'url');
+    rawPath = pathAt === -1 ? '/' : beforeQuery.slice(pathAt);
+  } else if (OTHER_SCHEME.test(beforeQuery)) {
+    throw new AuraError('invalid_url', `url must be a path or an http(s) URL (got "${target}")`);
+  } else if (baseUrl !== undefined && baseUrl !== '') {
+    if (typeof baseUrl !== 'string' || !ABSOLUTE.test(baseUrl)) {
+      throw new AuraError(
+        'invalid_url',
+        `baseUrl must be an absolute http(s) URL (got ${JSON.stringify(baseUrl)})`,
+      );
+    }
+    origin = parseOrigin(baseUrl, 'baseUrl');
+    rawPath = beforeQuery.startsWith('/')
+      ? origin.basePath + beforeQuery
+      : `${origin.basePath}/${beforeQuery}`;
+  } else {
+    rawPath = beforeQuery;
+  }
+  const path = canonicalPath(rawPath, SIGNER_PATH_RULES);
+
+  const ownQuery = wireQuery(rawQuery);
+  return { origin, path, ownQuery };
+}
+
+function compute(
+  backend: CryptoBackend,
+  credentials: SigningCredentials,
+  request: SignableRequest,
+  options: SignOptions | undefined,
+): MaybePromise<Computed> {
+  const { appId, appSecret } = credentials ?? ({} as SigningCredentials);
+  checkCredentials(appId, appSecret);
 
   const rawMethod = request?.method;
   if (typeof rawMethod !== 'string' || !METHOD.test(rawMethod)) {
@@ -222,45 +316,7 @@ async function compute(
   }
 
   // --- Target: origin, path, query (docs/PROTOCOL.md steps 5 and 6). ---
-  let target = request.url;
-  if (typeof target !== 'string') {
-    throw new AuraError('invalid_url', `url must be a string (got ${typeof target})`);
-  }
-  if (CONTROL.test(target)) {
-    throw new AuraError('invalid_url', 'url must not contain control characters');
-  }
-  // A fragment never goes on the wire.
-  const hashAt = target.indexOf('#');
-  if (hashAt !== -1) target = target.slice(0, hashAt);
-
-  let origin: Origin | undefined;
-  let rawPath: string;
-  const queryAt = target.indexOf('?');
-  const beforeQuery = queryAt === -1 ? target : target.slice(0, queryAt);
-  const rawQuery = queryAt === -1 ? '' : target.slice(queryAt + 1);
-  if (ABSOLUTE.test(beforeQuery)) {
-    const pathAt = beforeQuery.indexOf('/', beforeQuery.indexOf('//') + 2);
-    origin = parseOrigin(pathAt === -1 ? beforeQuery : beforeQuery.slice(0, pathAt), 'url');
-    rawPath = pathAt === -1 ? '/' : beforeQuery.slice(pathAt);
-  } else if (OTHER_SCHEME.test(beforeQuery)) {
-    throw new AuraError('invalid_url', `url must be a path or an http(s) URL (got "${target}")`);
-  } else if (request.baseUrl !== undefined && request.baseUrl !== '') {
-    if (typeof request.baseUrl !== 'string' || !ABSOLUTE.test(request.baseUrl)) {
-      throw new AuraError(
-        'invalid_url',
-        `baseUrl must be an absolute http(s) URL (got ${JSON.stringify(request.baseUrl)})`,
-      );
-    }
-    origin = parseOrigin(request.baseUrl, 'baseUrl');
-    rawPath = beforeQuery.startsWith('/')
-      ? origin.basePath + beforeQuery
-      : `${origin.basePath}/${beforeQuery}`;
-  } else {
-    rawPath = beforeQuery;
-  }
-  const path = canonicalPath(rawPath, { refuseEncodedDots: true });
-
-  const ownQuery = wireQuery(rawQuery);
+  const { origin, path, ownQuery } = targetOf(request.url, request.baseUrl);
   const extraPieces = request.query === undefined ? [] : encodeQueryMap(request.query);
   const sentQuery =
     extraPieces.length === 0
@@ -352,47 +408,103 @@ async function compute(
       : 'content-type;host;x-aura-nonce;x-aura-timestamp';
   const canonicalHeaders = `${contentTypeValue === '' ? '' : `content-type:${contentTypeValue}\n`}host:${hostValue}\nx-aura-nonce:${nonce}\nx-aura-timestamp:${timestamp}\n`;
 
-  let payloadHash: MaybePromise<string> =
+  const payloadHash: MaybePromise<string> =
     body === undefined || body.length === 0 ? EMPTY_SHA256 : backend.sha256Hex(body);
-  if (typeof payloadHash !== 'string') payloadHash = await payloadHash;
-  const canonicalRequest = `${method}\n${path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
-
   const date = utcDate(Number(timestamp));
-  const credentialScope = `${appId}/${date}/${SERVICE}`;
-  // With node:crypto every step below is synchronous; awaiting only real promises keeps the
-  // hot path free of needless microtasks.
-  let requestHash = backend.sha256Hex(canonicalRequest);
-  let signingKey = signingKeyFor(backend, appSecret, date);
-  if (typeof requestHash !== 'string') requestHash = await requestHash;
-  if (signingKey instanceof Promise) signingKey = await signingKey;
-  const stringToSign = `${ALGORITHM}\n${timestamp}\n${credentialScope}\n${requestHash}`;
-  let signature = backend.hmacHex(signingKey, stringToSign);
-  if (typeof signature !== 'string') signature = await signature;
-  headers.Authorization = formatAuthorization({ appId, signedHeaders, signature });
-
   const pathAndQuery = sentQuery === '' ? path : `${path}?${sentQuery}`;
-  return {
+  const computed: Computed = {
     url: origin === undefined ? pathAndQuery : origin.origin + pathAndQuery,
     method,
     headers,
     body,
-    canonicalRequest,
-    stringToSign,
+    canonicalRequest: `${method}\n${path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\n`,
+    stringToSign: '',
     signedHeaders,
-    payloadHash,
-    credentialScope,
-    signature,
+    payloadHash: '',
+    credentialScope: `${appId}/${date}/${SERVICE}`,
+    signature: '',
   };
+  return finishSignature(backend, computed, appId, appSecret, timestamp, date, payloadHash);
+}
+
+/**
+ * The hashing steps, once the canonical request is known up to its payload hash. With a
+ * synchronous backend (node:crypto; the web build for small bodies) it all happens in this call
+ * and answers the result itself: a promise per step would cost more than the hashing. A step
+ * that answers a promise continues when it settles.
+ */
+function finishSignature(
+  backend: CryptoBackend,
+  c: Computed,
+  appId: string,
+  appSecret: string,
+  timestamp: string,
+  date: string,
+  payloadHash: MaybePromise<string>,
+): MaybePromise<Computed> {
+  if (typeof payloadHash !== 'string') {
+    return payloadHash.then((hash) =>
+      finishSignature(backend, c, appId, appSecret, timestamp, date, hash),
+    );
+  }
+  c.payloadHash = payloadHash;
+  c.canonicalRequest += payloadHash;
+  const requestHash = backend.sha256Hex(c.canonicalRequest);
+  const signingKey = signingKeyFor(backend, appSecret, date);
+  if (typeof requestHash !== 'string' || signingKey instanceof Promise) {
+    return Promise.all([requestHash, signingKey]).then(([hash, key]) =>
+      sealSignature(backend, c, appId, timestamp, hash, key),
+    );
+  }
+  return sealSignature(backend, c, appId, timestamp, requestHash, signingKey);
+}
+
+function sealSignature(
+  backend: CryptoBackend,
+  c: Computed,
+  appId: string,
+  timestamp: string,
+  requestHash: string,
+  signingKey: SigningKey,
+): MaybePromise<Computed> {
+  c.stringToSign = `${ALGORITHM}\n${timestamp}\n${c.credentialScope}\n${requestHash}`;
+  const signature = backend.hmacHex(signingKey, c.stringToSign);
+  if (typeof signature !== 'string') {
+    return signature.then((hex) => withSignature(c, appId, hex));
+  }
+  return withSignature(c, appId, signature);
+}
+
+function withSignature(c: Computed, appId: string, signature: string): Computed {
+  c.signature = signature;
+  c.headers.Authorization = formatAuthorization({
+    appId,
+    signedHeaders: c.signedHeaders,
+    signature,
+  });
+  return c;
 }
 
 /** Signs with a given crypto backend; `signRequest` is this with the package's default backend. */
-export async function signRequestWith(
+export function signRequestWith(
   backend: CryptoBackend,
   credentials: SigningCredentials,
   request: SignableRequest,
   options?: SignOptions,
 ): Promise<SignedRequest> {
-  const c = await compute(backend, credentials, request, options);
+  let computed: MaybePromise<Computed>;
+  try {
+    computed = compute(backend, credentials, request, options);
+  } catch (error) {
+    // A refusal is a rejection, as from any async function, never a synchronous throw.
+    return Promise.reject(error);
+  }
+  return computed instanceof Promise
+    ? computed.then(toSignedRequest)
+    : Promise.resolve(toSignedRequest(computed));
+}
+
+function toSignedRequest(c: Computed): SignedRequest {
   const signed: SignedRequest = { url: c.url, method: c.method, headers: c.headers };
   if (c.body !== undefined) signed.body = c.body;
   return signed;
