@@ -39,9 +39,15 @@ function recorder(options: Parameters<typeof createCaptureRecorder>[0]) {
 /** An app on node:http with the tee installed first: echoes JSON, streams, counts uploads. */
 async function app(capture: CaptureRecorder): Promise<string> {
   return listen((req, res) => {
-    captureNodeHttp(capture, req, res, req, {
-      route: () => (req.url?.startsWith('/items/') ? '/items/:id' : null),
-    });
+    captureNodeHttp(
+      capture,
+      req,
+      res,
+      { method: req.method, url: req.url, headers: req.headers },
+      {
+        route: () => (req.url?.startsWith('/items/') ? '/items/:id' : null),
+      },
+    );
     const path = req.url?.split('?')[0];
     const chunks: Buffer[] = [];
     let size = 0;
