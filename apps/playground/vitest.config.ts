@@ -9,5 +9,8 @@ export default defineProject({
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // What the page shows comes after a round trip through two servers; on a busy CI machine
+    // that can take more than expect.poll's default second.
+    expect: { poll: { timeout: 10_000, interval: 50 } },
   },
 });

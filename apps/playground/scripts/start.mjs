@@ -34,6 +34,12 @@ if (build.status !== 0) {
   process.stdout.write(build.stdout ?? '');
   process.stderr.write(build.stderr ?? '');
   process.stderr.write(`The build failed${build.error ? `: ${build.error.message}` : ''}.\n`);
+  // turbo finds pnpm on the PATH, which `pnpm start` puts there and a bare `node` does not.
+  if (/package manager binary/.test(`${build.stdout}${build.stderr}`)) {
+    process.stderr.write(
+      'turbo needs pnpm on the PATH: run `npx -y pnpm@10 start` (or add --no-build once the packages are built).\n',
+    );
+  }
   process.exit(1);
 }
 
