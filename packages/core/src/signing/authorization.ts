@@ -120,6 +120,11 @@ export function parseAuthorization(header: unknown): AuthorizationParseResult {
   return { ok: true, appId, signedHeaders, signature };
 }
 
+const USUAL_SIGNED_HEADERS = new Map(
+  ['host;x-aura-nonce;x-aura-timestamp', 'content-type;host;x-aura-nonce;x-aura-timestamp'].map(
+    (text) => [text, text.split(';')] as const,
+  ),
+);
 const CANONICAL_PREFIX = `${ALGORITHM} Credential=`;
 const SIGNED_HEADERS_ATTRIBUTE = ',SignedHeaders=';
 const SIGNATURE_ATTRIBUTE = ',Signature=';
@@ -143,9 +148,11 @@ function parseCanonicalForm(header: string): AuthorizationParseResult | undefine
   const appId = header.slice(credentialAt, signedAt);
   const signature = header.slice(signatureAt + SIGNATURE_ATTRIBUTE.length);
   if (!CREDENTIAL.test(appId) || !SIGNATURE.test(signature)) return undefined;
-  const signedHeaders = header
-    .slice(signedAt + SIGNED_HEADERS_ATTRIBUTE.length, signatureAt)
-    .split(';');
+  const signedHeadersText = header.slice(signedAt + SIGNED_HEADERS_ATTRIBUTE.length, signatureAt);
+  // The two lists signers send: known valid, copied rather than split and checked again.
+  const usual = USUAL_SIGNED_HEADERS.get(signedHeadersText);
+  if (usual !== undefined) return { ok: true, appId, signedHeaders: usual.slice(), signature };
+  const signedHeaders = signedHeadersText.split(';');
   for (let i = 0; i < signedHeaders.length; i++) {
     const name = signedHeaders[i]!;
     if (!HEADER_NAME.test(name) || (i > 0 && signedHeaders[i - 1]! >= name)) return undefined;
