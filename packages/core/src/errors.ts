@@ -26,6 +26,8 @@ export type AuraErrorCode =
   | 'missing_host'
   // Stores.
   | 'nonce_store_full'
+  // A store (token, re-auth, nonce, rate limit) threw or missed its deadline.
+  | 'store_unavailable'
   // Configuration and the client (used by later modules; listed here so the set is one place).
   | 'configuration'
   | 'network'

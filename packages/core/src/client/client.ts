@@ -4,7 +4,7 @@ import { AuraError } from '../errors';
 import { bodyBytes } from '../signing/body';
 import { encodeQueryMap } from '../signing/canonical';
 import { signRequest } from '../signing/sign';
-import { TokenCache } from '../tokens/cache';
+import { DEFAULT_STORE_TIMEOUT_MS, TokenCache } from '../tokens/cache';
 import { MemoryReauthStore } from '../tokens/reauth';
 import { MemoryTokenStore, type StoredToken } from '../tokens/store';
 import { normalizeBaseUrl } from './base-url';
@@ -35,6 +35,8 @@ const SCOPE = /^[\x21-\x7e]+$/;
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:|^\/\//;
 const APP_ID = /^[\x21-\x7e]+$/;
 const RECENT_TOKENS = 8;
+/** setTimeout's largest delay. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 function positiveInteger(value: unknown, max = Number.MAX_SAFE_INTEGER): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= max;
@@ -154,6 +156,13 @@ export class AuraClient {
         'reauthBudget must be { max: a whole number ≥ 0, windowMs: a positive whole number }',
       );
     }
+    const storeTimeoutMs = o.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
+    if (!positiveInteger(storeTimeoutMs, MAX_TIMER_MS)) {
+      problems.push(`storeTimeoutMs must be whole milliseconds from 1 to ${MAX_TIMER_MS}`);
+    }
+    if (o.onStoreError !== undefined && typeof o.onStoreError !== 'function') {
+      problems.push('onStoreError must be a function');
+    }
     // The platform fetch is called as a plain function at call time: workerd throws "Illegal
     // invocation" when its fetch is called as a method of another object (our transport).
     const fetchImpl: typeof fetch | undefined =
@@ -212,6 +221,8 @@ export class AuraClient {
       budget: { max: budget.max, windowMs: budget.windowMs },
       lockMs: timeoutMs + 5_000,
       exchange: () => this.#exchange({}),
+      storeTimeoutMs,
+      onStoreError: o.onStoreError,
       ...(o.onRefreshError === undefined ? {} : { onRefreshError: o.onRefreshError }),
     });
   }

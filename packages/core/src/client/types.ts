@@ -1,3 +1,4 @@
+import type { AuraError } from '../errors';
 import type { ReauthStore } from '../tokens/reauth';
 import type { TokenStore } from '../tokens/store';
 import type { RetryOptions } from './transport';
@@ -31,6 +32,14 @@ export interface AuraClientOptions {
   retry?: RetryOptions;
   /** Told about a failed background refresh (the cached token stays in use until it expires). */
   onRefreshError?: (error: unknown) => void;
+  /**
+   * Deadline of each `tokenStore` / `reauthStore` call, in milliseconds (default 1000). A store
+   * that throws or misses it counts as empty: the client serves the token it holds or exchanges
+   * for itself, and counts re-authentications in the process at 1 per window.
+   */
+  storeTimeoutMs?: number;
+  /** Told (a `store_unavailable` AuraError) each time a store throws or misses its deadline. */
+  onStoreError?: (error: AuraError) => void;
 }
 
 export interface ExchangeOptions {

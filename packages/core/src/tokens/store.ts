@@ -1,4 +1,5 @@
 import type { MaybePromise } from '../crypto/types';
+import { unref } from './guard';
 
 /** A token as the cache keeps it. Times are epoch milliseconds on this machine's clock. */
 export interface StoredToken {
@@ -15,6 +16,12 @@ export interface StoredToken {
 export interface TokenOrLock {
   token?: StoredToken;
   lock?: string;
+  /**
+   * With `lock`: a 401 rejected the last token (`reject`) and no token has been kept since, so
+   * the exchange this lock is for is a re-authentication, charged to the re-auth budget whichever
+   * process makes it. Stores without `reject` leave it out.
+   */
+  reauth?: boolean;
 }
 
 /**
@@ -26,6 +33,15 @@ export interface TokenOrLock {
  * A Redis store maps these onto `GET`, `SET NX PX` (the lock), a compare-and-delete script
  * (`invalidate`, `unlock`) and `INCR` on a per-token counter (`use`). Losing the lock (it
  * expired while its holder was still exchanging) only ever costs an extra exchange.
+ *
+ * The client gives every call a deadline (`storeTimeoutMs`): a store that throws or does not
+ * answer in time is treated as empty (the process exchanges for itself), so a store need not
+ * guard itself; `waitFor` alone may take as long as the `ms` it is given.
+ *
+ * Two methods are optional. `reject` lets a fleet charge the re-auth budget for a 401 seen by
+ * one process whichever process then exchanges; without it only the process that saw the 401
+ * charges it. `waitFor` lets a caller waiting on another process's exchange be woken when it ends
+ * instead of asking again every 50 ms.
  */
 export interface TokenStore {
   /** The token held for `key`, if any and not yet expired. */
@@ -51,6 +67,20 @@ export interface TokenStore {
    * when `token` is no longer the held one.
    */
   use(key: string, token: string): MaybePromise<number | undefined>;
+  /**
+   * Optional. `invalidate` for a token the server answered 401 to: in the same atomic step,
+   * when it forgets the token, it also marks `key` as rejected. While the mark is there, a lock
+   * `getOrLock` hands out comes with `reauth: true`; `set` clears the mark. (Not `invalidate`
+   * itself: a token also goes when it expires or runs out of uses, and those exchanges are free.)
+   */
+  reject?(key: string, token: string): MaybePromise<boolean>;
+  /**
+   * Optional. Resolves once a token is kept for `key` or its lock is freed (or runs out), at
+   * once when there is a token or no lock now, and after `ms` at most; the caller then asks
+   * `getOrLock` again. Resolving early is harmless, never resolving is not: the client bounds
+   * the wait by `ms` plus its store deadline.
+   */
+  waitFor?(key: string, ms: number): MaybePromise<void>;
 }
 
 export interface MemoryTokenStoreOptions {
@@ -69,6 +99,10 @@ interface Entry {
 export class MemoryTokenStore implements TokenStore {
   readonly #entries = new Map<string, Entry>();
   readonly #locks = new Map<string, { id: string; until: number }>();
+  /** Keys whose last token a 401 rejected, until a token is kept again. */
+  readonly #rejected = new Set<string>();
+  /** Callers of `waitFor`, woken when a token is kept or a lock freed. */
+  readonly #waiters = new Map<string, Set<() => void>>();
   readonly #maxKeys: number;
   readonly #now: () => number;
 
@@ -94,7 +128,8 @@ export class MemoryTokenStore implements TokenStore {
     const token = this.get(key);
     if (token !== undefined) return { token };
     const lock = this.lock(key, lockMs);
-    return lock === undefined ? {} : { lock };
+    if (lock === undefined) return {};
+    return this.#rejected.has(key) ? { lock, reauth: true } : { lock };
   }
 
   lock(key: string, lockMs: number): string | undefined {
@@ -112,11 +147,61 @@ export class MemoryTokenStore implements TokenStore {
       this.#entries.delete(this.#entries.keys().next().value!);
     }
     this.#entries.set(key, { token, uses: 0 });
+    this.#rejected.delete(key);
     if (lock !== undefined) this.unlock(key, lock);
+    this.#wake(key);
   }
 
   unlock(key: string, lock: string): void {
-    if (this.#locks.get(key)?.id === lock) this.#locks.delete(key);
+    if (this.#locks.get(key)?.id !== lock) return;
+    this.#locks.delete(key);
+    this.#wake(key);
+  }
+
+  reject(key: string, token: string): boolean {
+    if (!this.invalidate(key, token)) return false;
+    this.#rejected.delete(key);
+    if (this.#rejected.size >= this.#maxKeys) {
+      this.#rejected.delete(this.#rejected.values().next().value!);
+    }
+    this.#rejected.add(key);
+    return true;
+  }
+
+  waitFor(key: string, ms: number): Promise<void> {
+    const now = this.#now();
+    const held = this.#locks.get(key);
+    if (this.get(key) !== undefined || held === undefined || held.until <= now || !(ms > 0)) {
+      return Promise.resolve();
+    }
+    // Past the lock's expiry nobody will wake this caller: its next `getOrLock` takes the lock.
+    const bound = Math.min(ms, held.until - now);
+    return new Promise((resolve) => {
+      let waiters = this.#waiters.get(key);
+      if (waiters === undefined) {
+        waiters = new Set();
+        this.#waiters.set(key, waiters);
+      }
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        const current = this.#waiters.get(key);
+        current?.delete(wake);
+        if (current?.size === 0) this.#waiters.delete(key);
+        resolve();
+      }, bound);
+      unref(timer);
+      waiters.add(wake);
+    });
+  }
+
+  #wake(key: string): void {
+    const waiters = this.#waiters.get(key);
+    if (waiters === undefined) return;
+    this.#waiters.delete(key);
+    for (const wake of waiters) wake();
   }
 
   invalidate(key: string, token: string): boolean {
