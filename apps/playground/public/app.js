@@ -17,6 +17,8 @@ const state = {
   /** The tus upload in flight, for pause and resume. */
   current: null,
   paused: false,
+  /** Counts pauses, so a chunk that was waiting when one came knows not to go. */
+  generation: 0,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -200,7 +202,12 @@ function tusUpload(file, lift, onBytes) {
       // A resumed page must not pick up another session's upload of the same file.
       storeFingerprintForResuming: false,
       onBeforeRequest: async (req) => {
-        if ($('#slow').checked && req.getMethod() === 'PATCH') await sleep(SLOW_CHUNK_DELAY_MS);
+        if (!$('#slow').checked || req.getMethod() !== 'PATCH') return;
+        const generation = state.generation;
+        await sleep(SLOW_CHUNK_DELAY_MS);
+        // Paused during the wait: tus has aborted this request already, and sending it now
+        // would go out without its headers. Refusing it here is what ends it quietly.
+        if (generation !== state.generation) throw new Error('paused');
       },
       // The bar moves by what the server has accepted, so a pause never shows bytes it lost.
       onChunkComplete: (_size, accepted) => onBytes(accepted),
@@ -283,6 +290,7 @@ async function uploadFiles() {
 async function pause() {
   if (state.current === null) return;
   state.paused = true;
+  state.generation += 1;
   await state.current.abort();
   addStep('pause', {
     method: '(tus)',

@@ -180,6 +180,13 @@ describe('the playground page, in Chromium', () => {
       ['scan-1.dcm', big.length, big.length, true],
       ['scan-2.dcm', small.length, small.length, true],
     ]);
+    // No tus request was refused on the way, the pause included.
+    expect(
+      playground.sandbox
+        .requests()
+        .filter((r) => r.path.startsWith('/files') && r.status >= 400)
+        .map((r) => `${r.method} ${r.status}`),
+    ).toEqual([]);
     // The resume asked the server for its offset (HEAD) before sending the rest.
     const log = playground.sandbox
       .requests()
