@@ -68,7 +68,11 @@ export function integerFlag(
   const text = stringFlag(parsed, name);
   if (text === undefined) return undefined;
   if (!/^\d{1,15}$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw usageError(`--${name} expects a whole number from ${min} to ${max} (got "${text}")`);
+    // A 13-digit Unix time is milliseconds: the one mistake worth naming.
+    const hint = /^\d{13}$/.test(text) ? '; that looks like milliseconds, give seconds' : '';
+    throw usageError(
+      `--${name} expects a whole number from ${min} to ${max} (got "${text}")${hint}`,
+    );
   }
   return Number(text);
 }

@@ -154,6 +154,7 @@ describe('aura sign', () => {
     [['--url'], /--url needs a value/],
     [['--url', '/x', '--json=yes'], /--json takes no value/],
     [['--url', '/x', '--timestamp', '1706140800000x'], /--timestamp expects a whole number/],
+    [['--url', '/x', '--timestamp', '1706140800000'], /that looks like milliseconds, give seconds/],
     [['--url', '/x', '--header', 'no colon'], /--header expects 'Name: value'/],
     [['--url', '/x', '--body', 'a', '--body-file', 'b'], /give --body or --body-file, not both/],
     [['--app-id', 'a'], /--url is required/],
