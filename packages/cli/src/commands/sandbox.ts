@@ -21,7 +21,7 @@ export function sandboxBin(): string {
 
 export async function sandboxCommand(argv: string[], io: CliIo): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    io.stdout(SANDBOX_USAGE);
+    io.stdout(`${SANDBOX_USAGE}\n`);
   }
   // The sandbox parses its own flags (and prints its own help after ours).
   const child = spawn(process.execPath, [sandboxBin(), ...argv], { stdio: 'inherit' });
