@@ -283,7 +283,7 @@ export function createCaptureRecorder<Req = CaptureRequestMeta>(
 
   const delayAfterFailure = (retryAfter: number | undefined): number => {
     const exponential = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(attempt, 30));
-    // Full jitter over the upper half: many processes never retry in step.
+    // Equal jitter (a random point in the upper half): many processes never retry in step.
     const jittered = exponential / 2 + Math.random() * (exponential / 2);
     if (retryAfter === undefined) return jittered;
     return retryAfter + Math.random() * Math.min(1000, retryAfter / 10);
