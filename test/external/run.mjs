@@ -58,6 +58,10 @@ const USER_OPTIONS = {
   types: ['node'],
   skipLibCheck: false,
   noEmit: true,
+  // What every NestJS app's tsconfig has (Nest's decorators need them); no other README block
+  // uses a decorator, so they change nothing for the rest.
+  experimentalDecorators: true,
+  emitDecoratorMetadata: true,
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,7 +1,7 @@
-// `pnpm start`: build the sandbox (and what it depends on) quietly, then run it in the
+// `pnpm sandbox`: build the sandbox (and what it depends on) quietly, then run it in the
 // foreground. The build's log is shown only when the build fails, so the first thing a person
 // sees is the sandbox's own banner, or its own error (a port in use names the port and the way
-// out). Arguments are the sandbox's: `pnpm start --port 0`.
+// out). Arguments are the sandbox's: `pnpm sandbox --port 0`.
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
