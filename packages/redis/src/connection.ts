@@ -4,9 +4,11 @@ import {
   REAUTH_TAKE,
   TOKEN_GET_OR_LOCK,
   TOKEN_INVALIDATE,
+  TOKEN_REJECT,
   TOKEN_SET,
   TOKEN_UNLOCK,
   TOKEN_USE,
+  TOKEN_WAIT_TIME,
 } from './scripts';
 
 /** A standalone client or a cluster client: both carry the same commands. */
@@ -17,12 +19,15 @@ interface AuraCommands {
   auraTokenGetOrLock(
     value: string,
     lock: string,
+    mark: string,
     owner: string,
     lockMs: string,
-  ): Promise<[number, string | number]>;
-  auraTokenSet(value: string, lock: string, ...args: string[]): Promise<number>;
+  ): Promise<[number, string | number, number?]>;
+  auraTokenSet(value: string, lock: string, mark: string, ...args: string[]): Promise<number>;
   auraTokenUnlock(lock: string, owner: string, channel: string, id: string): Promise<number>;
   auraTokenInvalidate(value: string, token: string): Promise<number>;
+  auraTokenReject(value: string, mark: string, token: string, markMs: string): Promise<number>;
+  auraTokenWaitTime(value: string, lock: string): Promise<number>;
   auraTokenUse(value: string, token: string): Promise<number | null>;
   auraReauthTake(
     log: string,
@@ -35,10 +40,12 @@ interface AuraCommands {
 export type ScriptedClient = RedisClient & AuraCommands;
 
 const SCRIPTS: Array<[keyof AuraCommands, number, string]> = [
-  ['auraTokenGetOrLock', 2, TOKEN_GET_OR_LOCK],
-  ['auraTokenSet', 2, TOKEN_SET],
+  ['auraTokenGetOrLock', 3, TOKEN_GET_OR_LOCK],
+  ['auraTokenSet', 3, TOKEN_SET],
   ['auraTokenUnlock', 1, TOKEN_UNLOCK],
   ['auraTokenInvalidate', 1, TOKEN_INVALIDATE],
+  ['auraTokenReject', 2, TOKEN_REJECT],
+  ['auraTokenWaitTime', 2, TOKEN_WAIT_TIME],
   ['auraTokenUse', 1, TOKEN_USE],
   ['auraReauthTake', 1, REAUTH_TAKE],
 ];
@@ -90,13 +97,16 @@ export class RedisGuard {
 
   async run<T>(what: string, call: (client: ScriptedClient) => Promise<T>): Promise<T> {
     if (this.#closed)
-      throw new AuraError('network', `Redis ${what}: the Aura Redis stores are closed`);
+      throw new AuraError('store_unavailable', `Redis ${what}: the Aura Redis stores are closed`);
     const { status } = this.client;
     if (this.#connectedOnce && status !== 'ready') {
-      throw new AuraError('network', `Redis ${what}: the connection is ${status}`);
+      throw new AuraError('store_unavailable', `Redis ${what}: the connection is ${status}`);
     }
     if (Date.now() < this.#pausedUntil) {
-      throw new AuraError('timeout', `Redis ${what}: Redis missed a deadline just now; not asked`);
+      throw new AuraError(
+        'store_unavailable',
+        `Redis ${what}: Redis missed a deadline just now; not asked`,
+      );
     }
     try {
       return await withDeadline(call(this.client), this.timeoutMs, what);
@@ -104,7 +114,7 @@ export class RedisGuard {
       if (isTimeout(error)) this.#pausedUntil = Date.now() + PAUSE_AFTER_TIMEOUT_MS;
       if (error instanceof AuraError) throw error;
       throw new AuraError(
-        'network',
+        'store_unavailable',
         `Redis ${what} failed: ${(error as Error)?.message ?? error}`,
         {
           cause: error,
@@ -115,17 +125,25 @@ export class RedisGuard {
 }
 
 function isTimeout(error: unknown): boolean {
-  if (error instanceof AuraError) return error.code === 'timeout';
+  if (error instanceof AuraError) return error.details?.timedOut === true;
   // ioredis's own `commandTimeout` rejects with "Command timed out".
   return /timed out/i.test(String((error as Error)?.message));
 }
 
-/** `promise`, or a `timeout` AuraError after `ms`. The timer never keeps the process alive. */
+/**
+ * `promise`, or a `store_unavailable` AuraError (`details.timedOut`) after `ms`. The timer never
+ * keeps the process alive.
+ */
 export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new AuraError('timeout', `Redis ${what}: no answer within ${ms} ms`)),
+      () =>
+        reject(
+          new AuraError('store_unavailable', `Redis ${what}: no answer within ${ms} ms`, {
+            details: { timedOut: true },
+          }),
+        ),
       ms,
     );
     timer.unref();

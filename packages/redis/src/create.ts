@@ -20,7 +20,9 @@ export interface AuraRedisOptions {
   /**
    * Deadline of each Redis call, in ms (default 500). Past it: tokens are served from the
    * process, nonce claims fail (the verifier answers 503), the budget and the rate limit count in
-   * the process. Keep it below the verifier's `timeoutMs` (2000) so the 503 is this store's.
+   * the process. Keep it below the verifier's `timeoutMs` (2000) so the 503 is this store's, and
+   * below the client's `storeTimeoutMs` (1000) so that a late Redis is answered by this package's
+   * fallbacks rather than the client's.
    */
   timeoutMs?: number;
   /** Re-exchanges per budget window each process may make while Redis is unreachable (default 1). */

@@ -11,6 +11,8 @@ import { AuraError } from '@aura/core';
  *
  *   {aura:token:<h>}:value   hash: token, data (JSON of the StoredToken), uses
  *   {aura:token:<h>}:lock    the refresh lock: a random owner id, SET NX PX
+ *   {aura:token:<h>}:rejected "1" from a 401's reject until a token is kept (the next exchange
+ *                            is a re-authentication, charged to the budget whoever makes it)
  *   {aura:reauth:<h>}        sorted set: one member per re-exchange, scored by Redis's clock
  *   aura:nonce:<app>:<nonce> "1", SET NX PX
  *   aura:rate:<h>:<seconds>  rate-limiter-flexible's counter
@@ -19,6 +21,7 @@ import { AuraError } from '@aura/core';
 export interface KeyLayout {
   tokenValue(cacheKey: string): string;
   tokenLock(cacheKey: string): string;
+  tokenMark(cacheKey: string): string;
   /** The id waiters match in a token event. */
   tokenId(cacheKey: string): string;
   tokenChannel: string;
@@ -49,6 +52,7 @@ export function keyLayout(prefix = 'aura'): KeyLayout {
   return {
     tokenValue: (cacheKey) => `${tokenTag(cacheKey)}:value`,
     tokenLock: (cacheKey) => `${tokenTag(cacheKey)}:lock`,
+    tokenMark: (cacheKey) => `${tokenTag(cacheKey)}:rejected`,
     tokenId: (cacheKey) => digest(cacheKey),
     tokenChannel: `${prefix}:token-events`,
     reauth: (budgetKey) => `{${prefix}:reauth:${digest(budgetKey)}}`,

@@ -10,9 +10,13 @@ import type { TokenEvents } from './token-events';
  * this store makes it hold across processes.
  *
  * - One exchange per lifetime for the fleet: `getOrLock` is one script (token, else `SET NX PX`
- *   of a random owner id); the others wait for the holder's publish on the token channel, bounded
- *   by the lock's remaining time, then look once more. A lock that expired while its holder was
- *   still exchanging only lets a second exchange happen; both tokens are valid.
+ *   of a random owner id), answered at once; the others `waitFor` the holder's publish on the
+ *   token channel, bounded by the lock's remaining time, then ask again. A lock that expired
+ *   while its holder was still exchanging only lets a second exchange happen; both tokens are
+ *   valid.
+ * - One re-auth budget for the fleet: `reject` (a 401) leaves a mark beside the token until the
+ *   next one is kept, and whoever takes the lock meanwhile is told `reauth: true`, so the
+ *   exchange is charged whichever instance makes it.
  * - Fails open: every token read is mirrored in an in-process `MemoryTokenStore`; when Redis is
  *   down or late, each method answers from that mirror instead (served from memory, and an
  *   exchange of this process's own when it holds none). While Redis answers, Redis is the truth.
@@ -42,17 +46,28 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async getOrLock(key: string, lockMs: number): Promise<TokenOrLock> {
-    const waiter = this.#events.listen(this.#keys.tokenId(key));
     try {
-      const first = await this.#getOrLock(key, lockMs);
-      if (first.held !== undefined) return first.held;
-      // Another instance is exchanging: wait for its token (or its lock to be freed or to run
-      // out), then look once more. The core asks again if the lock is still held.
-      await waiter.wait(Math.min(first.lockPttl, lockMs));
-      const second = await this.#getOrLock(key, lockMs);
-      return second.held ?? {};
+      return await this.#getOrLock(key, lockMs);
     } catch {
       return this.#local.getOrLock(key, lockMs);
+    }
+  }
+
+  /**
+   * Another instance is exchanging: resolves on its token (or its lock being freed), when its
+   * lock runs out, or after `ms`. The waiter registers before Redis is asked how long the lock
+   * has left, so a token kept in between is not missed; at once when there is nothing to wait
+   * for, or when Redis cannot tell (the next `getOrLock` then answers from the process).
+   */
+  async waitFor(key: string, ms: number): Promise<void> {
+    const waiter = this.#events.listen(this.#keys.tokenId(key));
+    try {
+      const lockPttl = await this.#guard.run('token wait', (redis) =>
+        redis.auraTokenWaitTime(this.#keys.tokenValue(key), this.#keys.tokenLock(key)),
+      );
+      await waiter.wait(Math.min(Number(lockPttl), ms));
+    } catch {
+      // Redis is down or late: nothing to wait for.
     } finally {
       waiter.cancel();
     }
@@ -79,6 +94,7 @@ export class RedisTokenStore implements TokenStore {
         redis.auraTokenSet(
           this.#keys.tokenValue(key),
           this.#keys.tokenLock(key),
+          this.#keys.tokenMark(key),
           token.token,
           JSON.stringify(token),
           String(Math.max(0, ttlMs)),
@@ -121,6 +137,23 @@ export class RedisTokenStore implements TokenStore {
     }
   }
 
+  async reject(key: string, token: string): Promise<boolean> {
+    const heldHere = this.#local.reject(key, token);
+    try {
+      const gone = await this.#guard.run('token reject', (redis) =>
+        redis.auraTokenReject(
+          this.#keys.tokenValue(key),
+          this.#keys.tokenMark(key),
+          token,
+          String(REJECTED_MARK_MS),
+        ),
+      );
+      return gone === 1;
+    } catch {
+      return heldHere;
+    }
+  }
+
   async use(key: string, token: string): Promise<number | undefined> {
     try {
       const uses = await this.#guard.run('token use', (redis) =>
@@ -132,31 +165,32 @@ export class RedisTokenStore implements TokenStore {
     }
   }
 
-  /** One round of the get-or-lock script; a token read is mirrored in the process. */
-  async #getOrLock(key: string, lockMs: number): Promise<{ held?: TokenOrLock; lockPttl: number }> {
+  /** The get-or-lock script; a token read is mirrored in the process. */
+  async #getOrLock(key: string, lockMs: number): Promise<TokenOrLock> {
     const owner = randomUUID();
     const ask = () =>
       this.#guard.run('token get-or-lock', (redis) =>
         redis.auraTokenGetOrLock(
           this.#keys.tokenValue(key),
           this.#keys.tokenLock(key),
+          this.#keys.tokenMark(key),
           owner,
           String(wholeMs(lockMs)),
         ),
       );
-    let [kind, value] = await ask();
+    let [kind, value, rejected] = await ask();
     if (kind === 1 && parseToken(String(value)) === undefined) {
       // Unreadable, or expired by this host's clock while Redis still keeps it (clocks differ):
       // it can serve no one here, so it goes, and this caller may take the lock.
       await this.#guard.run('token delete', (redis) => redis.del(this.#keys.tokenValue(key)));
-      [kind, value] = await ask();
+      [kind, value, rejected] = await ask();
     }
     if (kind === 1) {
       const token = this.#mirror(key, parseToken(String(value)));
-      return token === undefined ? { lockPttl: 0 } : { held: { token }, lockPttl: 0 };
+      return token === undefined ? {} : { token };
     }
-    if (kind === 2) return { held: { lock: owner }, lockPttl: 0 };
-    return { lockPttl: Math.max(0, Number(value)) };
+    if (kind === 2) return Number(rejected) === 1 ? { lock: owner, reauth: true } : { lock: owner };
+    return {};
   }
 
   /** Keeps the process's copy in step with Redis, so that an outage serves what Redis held. */
@@ -170,6 +204,13 @@ export class RedisTokenStore implements TokenStore {
     return token;
   }
 }
+
+/**
+ * How long a 401's mark outlives its token at most. It is cleared when the next token is kept;
+ * the bound only keeps a key from living forever when no instance ever exchanges again (an
+ * exchange after that is simply not charged).
+ */
+const REJECTED_MARK_MS = 24 * 3600_000;
 
 /** Redis's PX takes whole milliseconds, at least 1. */
 function wholeMs(ms: number): number {

@@ -44,17 +44,24 @@ const stored = (name: string): StoredToken => ({
   maxUses: 10,
 });
 
-it('token scripts (lock, keep, wake, use, compare-and-invalidate) run on a cluster', async () => {
+it('token scripts (lock, keep, wait, wake, use, reject and its mark, compare-and-invalidate) run on a cluster', async () => {
   const { lock } = await a.tokenStore.getOrLock(KEY, 10_000);
   expect(lock).toEqual(expect.any(String));
-  const waiting = b.tokenStore.getOrLock(KEY, 10_000);
+  expect(await b.tokenStore.getOrLock(KEY, 10_000)).toEqual({});
+  const waiting = b.tokenStore.waitFor!(KEY, 10_000);
   setTimeout(() => void a.tokenStore.set(KEY, stored('aubt_cluster'), lock), 50);
+  await waiting;
 
-  expect((await waiting).token?.token).toBe('aubt_cluster');
+  expect((await b.tokenStore.getOrLock(KEY, 10_000)).token?.token).toBe('aubt_cluster');
   expect(await b.tokenStore.use(KEY, 'aubt_cluster')).toBe(1);
-  expect(await a.tokenStore.invalidate(KEY, 'aubt_cluster')).toBe(true);
+  expect(await a.tokenStore.reject!(KEY, 'aubt_cluster')).toBe(true);
   const again = await b.tokenStore.getOrLock(KEY, 10_000);
-  await b.tokenStore.unlock(KEY, again.lock!);
+  expect(again.reauth).toBe(true);
+  await b.tokenStore.set(KEY, stored('aubt_again'), again.lock);
+  expect(await a.tokenStore.invalidate(KEY, 'aubt_again')).toBe(true);
+  const third = await b.tokenStore.getOrLock(KEY, 10_000);
+  expect(third.reauth).toBeUndefined();
+  await b.tokenStore.unlock(KEY, third.lock!);
   expect(await a.tokenStore.lock(KEY, 10_000)).toEqual(expect.any(String));
 });
 

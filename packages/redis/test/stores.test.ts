@@ -50,24 +50,74 @@ describe('token store', () => {
     const [a, b] = [await instance(), await instance()];
     const lock = await a.tokenStore.getOrLock(KEY, 10_000);
     expect(lock.lock).toEqual(expect.any(String));
+    expect(await b.tokenStore.getOrLock(KEY, 10_000)).toEqual({}); // answered at once
 
     const started = Date.now();
-    const waiting = b.tokenStore.getOrLock(KEY, 10_000);
+    const waiting = b.tokenStore.waitFor!(KEY, 10_000);
     setTimeout(() => void a.tokenStore.set(KEY, token('aubt_one'), lock.lock), 100);
-    const answer = await waiting;
-
-    expect(answer.token?.token).toBe('aubt_one');
+    await waiting;
     expect(Date.now() - started).toBeLessThan(5_000);
+
+    expect((await b.tokenStore.getOrLock(KEY, 10_000)).token?.token).toBe('aubt_one');
     expect(await b.tokenStore.get(KEY)).toMatchObject({ token: 'aubt_one' });
   });
 
   it('a failed exchange frees the lock for the next one, and wakes the waiter to take it', async () => {
     const [a, b] = [await instance(), await instance()];
     const { lock } = await a.tokenStore.getOrLock(KEY, 10_000);
-    const waiting = b.tokenStore.getOrLock(KEY, 10_000);
+    const started = Date.now();
+    const waiting = b.tokenStore.waitFor!(KEY, 10_000);
     setTimeout(() => void a.tokenStore.unlock(KEY, lock!), 50);
+    await waiting;
+    expect(Date.now() - started).toBeLessThan(5_000);
 
-    expect((await waiting).lock).toEqual(expect.any(String));
+    expect((await b.tokenStore.getOrLock(KEY, 10_000)).lock).toEqual(expect.any(String));
+  });
+
+  it('waitFor answers at once with a token held or no lock, and at the latest when the lock runs out', async () => {
+    const [a, b] = [await instance(), await instance()];
+    let started = Date.now();
+    await b.tokenStore.waitFor!(KEY, 10_000); // no lock: nothing to wait for
+    await a.tokenStore.set(KEY, token('aubt_held'));
+    await b.tokenStore.waitFor!(KEY, 10_000); // a token: nothing to wait for
+    expect(Date.now() - started).toBeLessThan(1_000);
+
+    await a.tokenStore.invalidate(KEY, 'aubt_held');
+    expect((await a.tokenStore.getOrLock(KEY, 300)).lock).toEqual(expect.any(String));
+    started = Date.now();
+    await b.tokenStore.waitFor!(KEY, 10_000); // the holder died: woken by its lock's end
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await b.tokenStore.getOrLock(KEY, 10_000)).lock).toEqual(expect.any(String));
+  });
+
+  it('a 401 seen by one instance makes the exchange another instance takes the lock for a re-auth', async () => {
+    const [a, b] = [await instance(), await instance()];
+    await a.tokenStore.set(KEY, token('aubt_rejected'));
+    expect(await b.tokenStore.reject!(KEY, 'aubt_other')).toBe(false); // a late 401: no mark
+    expect(await a.tokenStore.reject!(KEY, 'aubt_rejected')).toBe(true);
+    expect(await b.tokenStore.reject!(KEY, 'aubt_rejected')).toBe(false); // one per token
+
+    const first = await b.tokenStore.getOrLock(KEY, 10_000);
+    expect(first).toEqual({ lock: expect.any(String), reauth: true });
+    await b.tokenStore.unlock(KEY, first.lock!); // that exchange failed: still a re-auth
+    const second = await a.tokenStore.getOrLock(KEY, 10_000);
+    expect(second).toEqual({ lock: expect.any(String), reauth: true });
+
+    await a.tokenStore.set(KEY, token('aubt_fresh'), second.lock);
+    expect(await admin.keys('*:rejected')).toEqual([]);
+    // An expiry or a used-up token (invalidate) leaves no mark: its replacement is free.
+    expect(await a.tokenStore.invalidate(KEY, 'aubt_fresh')).toBe(true);
+    expect(await b.tokenStore.getOrLock(KEY, 10_000)).toEqual({ lock: expect.any(String) });
+  });
+
+  it('the mark sits beside the token under its hash tag, and does not live forever', async () => {
+    const a = await instance();
+    await a.tokenStore.set(KEY, token('aubt_x'));
+    await a.tokenStore.reject!(KEY, 'aubt_x');
+    const [mark] = await admin.keys('*:rejected');
+    expect(mark).toMatch(/^\{aura:token:[0-9a-f]{32}\}:rejected$/);
+    expect(await admin.pttl(mark!)).toBeGreaterThan(0);
   });
 
   it('a lost lock costs an extra exchange, never a wrong token, and its late unlock frees nothing', async () => {
@@ -231,10 +281,18 @@ describe('when Redis cannot be reached', () => {
     expect(lock.lock).toEqual(expect.any(String)); // this process exchanges on its own
     await aura.tokenStore.set(KEY, token('aubt_own'), lock.lock);
     expect((await aura.tokenStore.get(KEY))?.token).toBe('aubt_own');
+    // A 401 still counts in the process, and a waiter is not kept waiting on a dead Redis.
+    expect(await aura.tokenStore.reject!(KEY, 'aubt_own')).toBe(true);
+    const waitStarted = Date.now();
+    await aura.tokenStore.waitFor!(KEY, 10_000);
+    expect(Date.now() - waitStarted).toBeLessThan(1_000);
+    const relock = await aura.tokenStore.getOrLock(KEY, 1_000);
+    expect(relock).toEqual({ lock: expect.any(String), reauth: true });
+    await aura.tokenStore.set(KEY, token('aubt_own'), relock.lock);
 
     const started = Date.now();
     await expect(aura.nonceStore.claim('app', 'n', 1_000)).rejects.toSatisfy((e: unknown) =>
-      isAuraError(e),
+      isAuraError(e, 'store_unavailable'),
     );
     expect(Date.now() - started).toBeLessThan(1_000);
 
