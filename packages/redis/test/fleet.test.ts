@@ -77,8 +77,22 @@ describe('one token for the fleet', () => {
     expect(tokens.size).toBe(1);
     expect(exchanges() - before).toBe(1);
     // Waiting processes were woken by the winner's publish, not by polling: each asks the
-    // get-or-lock script about twice, and the winner also keeps the token (one more script).
+    // get-or-lock script about twice and the wait script once; the winner asks once and keeps
+    // the token (one more script).
     expect(await scriptCalls()).toBeLessThanOrEqual(3 * PROCESSES);
+  });
+
+  it('an exchange slower than the client’s store deadline: still one exchange, the others wait for it', async () => {
+    // Waiting is `waitFor`'s, bounded by the lock; a get-or-lock that waited inside itself would
+    // be cut off by the client's 1 s store deadline, and every process would exchange for itself.
+    sandbox.fault({ path: '/api/auth/exchange', delayMs: 1_500 });
+    const before = exchanges();
+
+    const answers = await burst(1_800); // a token of its own (the cache key holds the ttl)
+
+    expect(answers.flatMap((a) => a.failures)).toEqual([]);
+    expect(new Set(answers.flatMap((a) => a.tokens)).size).toBe(1);
+    expect(exchanges() - before).toBe(1);
   });
 
   it('after the token expires: again exactly one exchange for the fleet, and one new token', async () => {
