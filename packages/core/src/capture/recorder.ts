@@ -472,6 +472,7 @@ export function createCaptureRecorder<Req = CaptureRequestMeta>(
         done = true;
         try {
           const responseHeaders = lowercase(end.headers);
+          const route = typeof end.route === 'string' && end.route !== '' ? end.route : null;
           if (!described) describeResponse(responseHeaders);
           const declared = Number(headerValue(requestHeaders, 'content-length'));
           const requestSize =
@@ -482,8 +483,8 @@ export function createCaptureRecorder<Req = CaptureRequestMeta>(
             id: globalThis.crypto.randomUUID(),
             time,
             method: (meta.method ?? 'GET').toUpperCase(),
-            path: redactor.text(rawPath),
-            route: typeof end.route === 'string' && end.route !== '' ? end.route : null,
+            path: redactor.path(rawPath, route),
+            route,
             status: Number.isSafeInteger(end.status) ? end.status : 0,
             durationMs: Math.round((now() - started) * 100) / 100,
             request: {

@@ -308,8 +308,13 @@ export interface CaptureRedactor {
   query(search: string): Record<string, unknown>;
   /** A parsed JSON (or form) body, redacted. */
   body(value: unknown): unknown;
-  /** A free string (the path): value patterns only. */
+  /** A free string: value patterns only. */
   text(value: string): string;
+  /**
+   * A request path: value patterns, and the segments a route template names with a sensitive
+   * parameter (`/patients/:patientId` masks the id, `/things/:thingId` keeps it).
+   */
+  path(path: string, route: string | null): string;
 }
 
 /** A redactor for the given options and the header names from the environment. */
@@ -429,5 +434,19 @@ export function createRedactor(
       return walk(value, 0, allowOnly === undefined);
     },
     text,
+    path(path, route) {
+      const scanned = text(path);
+      if (route === null) return scanned;
+      const names = route.split('/');
+      const parts = scanned.split('/');
+      // Only a template that lines up segment for segment (no wildcard) says which is which.
+      if (names.length !== parts.length) return scanned;
+      return parts
+        .map((part, i) => {
+          const param = /^:([A-Za-z0-9_]+)/.exec(names[i] ?? '');
+          return param !== null && part !== '' && sensitiveName(param[1]!) ? REDACTED : part;
+        })
+        .join('/');
+    },
   };
 }

@@ -11,7 +11,10 @@ export interface CaptureEvent {
   /** When the request arrived (ISO 8601). */
   time: string;
   method: string;
-  /** The path as received, without the query; credential-shaped values redacted. */
+  /**
+   * The path as received, without the query; credential-shaped values redacted, and so are the
+   * segments the route template names with a sensitive parameter (`/patients/:patientId`).
+   */
   path: string;
   /** The framework's route template (`/patients/:id`), or `null` when no route matched. */
   route: string | null;

@@ -78,6 +78,16 @@ describe('capture redaction', () => {
     expect(strict.query('status=ok&free=text')).toEqual({ status: 'ok', free: R });
   });
 
+  it('masks path segments a route template names with a sensitive parameter', () => {
+    expect(
+      redactor.path('/patients/MRN-1/studies/9', '/patients/:patientId/studies/:studyId'),
+    ).toBe(`/patients/${R}/studies/9`);
+    expect(redactor.path('/v1/mrn/12345', '/v1/mrn/:mrn')).toBe(`/v1/mrn/${R}`);
+    expect(redactor.path('/things/42', '/things/:thingId')).toBe('/things/42');
+    expect(redactor.path('/files/a/b', '/files/*')).toBe('/files/a/b');
+    expect(redactor.path('/t/aubt_secretvalue1', null)).toBe(`/t/${R}`);
+  });
+
   it('adds the headers from the environment and the user', () => {
     const custom = createCaptureRedactor({ headers: ['X-Tenant'] }, ['x-internal-token']);
     expect(custom.headers({ 'X-Tenant': 't', 'x-internal-token': 'i', accept: '*/*' })).toEqual({
