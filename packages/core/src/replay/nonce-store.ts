@@ -49,7 +49,7 @@ const GROW_LOAD = 0.8;
 /** Past this, with no budget left to grow, new nonces are refused instead of probing ever longer. */
 const FULL_LOAD = 0.9;
 /** Slots of its segment each claim examines for expired entries (amortised O(1) clean-up). */
-const SWEEP_PER_CLAIM = 16;
+const SWEEP_PER_CLAIM = 8;
 const MAX_SEGMENT_BITS = 8;
 
 /*
