@@ -14,7 +14,10 @@ const credentials = { appId: 'aura_pk_bench', appSecret: 'aura_sk_bench_secret' 
 const body = `{"pad":"${'x'.repeat(1024 - 10)}"}`;
 
 const server = spawn(process.execPath, [new URL('./http-server.mjs', import.meta.url).pathname], {
-  env: { ...process.env, AURA_BENCH_SECRETS: JSON.stringify({ [credentials.appId]: credentials.appSecret }) },
+  env: {
+    ...process.env,
+    AURA_BENCH_SECRETS: JSON.stringify({ [credentials.appId]: credentials.appSecret }),
+  },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const ports = await new Promise((resolve, reject) => {
@@ -32,7 +35,14 @@ const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
 function send(port, signed) {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, method: 'POST', path: '/api/hook', headers: signed.headers, agent },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/api/hook',
+        headers: signed.headers,
+        agent,
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode));
@@ -97,7 +107,9 @@ for (let r = 0; r < rounds; r++) {
     round[name] = result.rps;
   }
   perRound.push(round);
-  process.stderr.write(`[http] round ${r + 1}: bare ${Math.round(round.bare)} req/s, verified ${Math.round(round.verified)} req/s\n`);
+  process.stderr.write(
+    `[http] round ${r + 1}: bare ${Math.round(round.bare)} req/s, verified ${Math.round(round.verified)} req/s\n`,
+  );
 }
 server.kill('SIGTERM');
 agent.destroy();

@@ -27,7 +27,8 @@ const verified = createServer(async (req, res) => {
   if (result.ok) res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
   else res.writeHead(result.status, { 'content-type': 'text/plain' }).end(result.code);
 });
-const listen = (server) => new Promise((r) => server.listen(0, '127.0.0.1', () => r(server.address().port)));
+const listen = (server) =>
+  new Promise((r) => server.listen(0, '127.0.0.1', () => r(server.address().port)));
 const ports = { bare: await listen(bare), verified: await listen(verified) };
 process.stdout.write(`${JSON.stringify(ports)}\n`);
 process.on('SIGTERM', () => process.exit(0));

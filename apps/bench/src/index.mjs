@@ -95,7 +95,9 @@ writeFileSync(path.join(resultsDir, 'core.json'), `${JSON.stringify(results, nul
 // --- Printed summary. ---
 const f2 = (x) => x.toFixed(2);
 const k = (x) => `${(x / 1000).toFixed(1)}k`;
-console.log(`\n@aura/core speed and capacity (load ${loadBefore.join(' ')} → ${results.loadAfter.join(' ')}, ${results.cpus} CPUs)\n`);
+console.log(
+  `\n@aura/core speed and capacity (load ${loadBefore.join(' ')} → ${results.loadAfter.join(' ')}, ${results.cpus} CPUs)\n`,
+);
 const signRows = [];
 for (const which of ['node20', 'node24']) {
   const r = results[which];
@@ -137,5 +139,7 @@ console.log(
 );
 console.log('\nGoals:');
 for (const [key, g] of Object.entries(results.goals)) {
-  console.log(`  ${g.met ? 'met   ' : 'MISSED'} ${key}: ${typeof g.value === 'number' ? f2(g.value) : g.value} (goal ${key === 'soakMiB' ? '≤' : '≥'} ${g.goal})`);
+  console.log(
+    `  ${g.met ? 'met   ' : 'MISSED'} ${key}: ${typeof g.value === 'number' ? f2(g.value) : g.value} (goal ${key === 'soakMiB' ? '≤' : '≥'} ${g.goal})`,
+  );
 }

@@ -49,7 +49,9 @@ const floorSign = padFloorSigner(credentials);
   );
   const floor = floorSign({ host, path: path_, body }, fixed);
   if (ours.headers.Authorization !== floor.headers.Authorization) {
-    throw new Error(`the pad floor signs differently:\n${ours.headers.Authorization}\n${floor.headers.Authorization}`);
+    throw new Error(
+      `the pad floor signs differently:\n${ours.headers.Authorization}\n${floor.headers.Authorization}`,
+    );
   }
 }
 
@@ -112,7 +114,9 @@ for (const [label, size] of Object.entries(sizes)) {
     vsAws4: ratio(perRound, 'aura', 'aws4'),
     vsSmithy: ratio(perRound, 'aura', 'smithy'),
   };
-  process.stderr.write(`[${process.version}] sign ${label}: ${(result.sign[label].vsFloor.median).toFixed(2)} of the floor\n`);
+  process.stderr.write(
+    `[${process.version}] sign ${label}: ${(result.sign[label].vsFloor.median).toFixed(2)} of the floor\n`,
+  );
 }
 
 // --- Verification of genuine 1 KiB requests, distinct nonces, against its floor. ---
@@ -133,7 +137,8 @@ for (const [label, size] of Object.entries(sizes)) {
       });
       // As node:http hands them over: lower-case names.
       const headers = {};
-      for (const [name, value] of Object.entries(signed.headers)) headers[name.toLowerCase()] = value;
+      for (const [name, value] of Object.entries(signed.headers))
+        headers[name.toLowerCase()] = value;
       pool.push({ method: 'POST', url: path_, headers, body: bytes });
     }
     return pool;
@@ -184,7 +189,9 @@ for (const [label, size] of Object.entries(sizes)) {
   }
   if (exhausted) throw new Error('the verify pool ran out twice');
   result.verify = { size: '1 KiB', hz, vsFloor: ratio(perRound, 'aura', 'floor'), failures };
-  process.stderr.write(`[${process.version}] verify: ${result.verify.vsFloor.median.toFixed(2)} of the floor (${failures} failures)\n`);
+  process.stderr.write(
+    `[${process.version}] verify: ${result.verify.vsFloor.median.toFixed(2)} of the floor (${failures} failures)\n`,
+  );
 }
 
 // --- The web build (`worker` condition: dist/web) against the node build, same process. ---

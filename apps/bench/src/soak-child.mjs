@@ -24,7 +24,14 @@ for (let i = 0; i < claims; i++) {
   // 5 claims per fake millisecond.
   if (i % 5 === 0) now = start + i / 5;
   try {
-    if (!store.claim('soak-app', `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`, WINDOW_MS)) replays++;
+    if (
+      !store.claim(
+        'soak-app',
+        `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`,
+        WINDOW_MS,
+      )
+    )
+      replays++;
   } catch {
     refused++;
   }
@@ -37,7 +44,11 @@ for (let i = 0; i < claims; i++) {
 }
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 // The window's oldest nonce still held, its replay refused; a fresh one taken.
-const firstHeld = !store.claim('soak-app', `00000000-0000-4000-8000-${(claims - PER_SECOND * 600).toString(16).padStart(12, '0')}`, WINDOW_MS);
+const firstHeld = !store.claim(
+  'soak-app',
+  `00000000-0000-4000-8000-${(claims - PER_SECOND * 600).toString(16).padStart(12, '0')}`,
+  WINDOW_MS,
+);
 const freshTaken = store.claim('soak-app', 'fresh-after-soak', WINDOW_MS);
 const MiB = 2 ** 20;
 process.stdout.write(

@@ -59,7 +59,8 @@ export default {
   try {
     await mf.ready;
     const probe = await (await mf.dispatchFetch('http://bench/?n=1')).text();
-    if (!probe.startsWith('webcrypto ')) throw new Error(`the Worker did not load the web build: ${probe}`);
+    if (!probe.startsWith('webcrypto '))
+      throw new Error(`the Worker did not load the web build: ${probe}`);
     async function wall(n) {
       const start = performance.now();
       for (let i = 0; i < N; i++) await (await mf.dispatchFetch(`http://bench/?n=${n}`)).text();
