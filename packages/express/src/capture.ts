@@ -40,9 +40,16 @@ export function auraCapture(options: AuraCaptureOptions = {}): AuraCapture {
   const middleware: RequestHandler = (req, res, next) => {
     captureNodeHttp(recorder, req, res, req, {
       url: req.originalUrl,
-      route: () => routeTemplate(req),
-      caller: () => req.auraCaller ?? undefined,
-      user: user === undefined ? undefined : () => user(req),
+      // Methods, not arrow properties: nothing per request is a named closure.
+      route() {
+        return routeTemplate(req);
+      },
+      caller() {
+        return req.auraCaller ?? undefined;
+      },
+      user() {
+        return user?.(req);
+      },
     });
     next();
   };

@@ -36,9 +36,16 @@ export function auraCapture(options: AuraCaptureOptions = {}): AuraCapture {
     app.addHook('onRequest', async (request, reply) => {
       captureNodeHttp(recorder, request.raw, reply.raw, request, {
         url: request.raw.url,
-        route: () => request.routeOptions.url ?? null,
-        caller: () => request.auraCaller ?? undefined,
-        user: user === undefined ? undefined : () => user(request),
+        // Methods, not arrow properties: nothing per request is a named closure.
+        route() {
+          return request.routeOptions.url ?? null;
+        },
+        caller() {
+          return request.auraCaller ?? undefined;
+        },
+        user() {
+          return user?.(request);
+        },
       });
     });
     app.addHook('onClose', async () => {

@@ -74,9 +74,16 @@ export function auraCapture(options: AuraCaptureOptions = {}): AuraCapture {
     if (node !== undefined) {
       captureNodeHttp(recorder, node.req, node.res, c, {
         url: node.req.url,
-        route: () => routeTemplate(c),
-        caller: () => callerOf(c),
-        user: () => userOf(c),
+        // Methods, not arrow properties: nothing per request is a named closure.
+        route() {
+          return routeTemplate(c);
+        },
+        caller() {
+          return callerOf(c);
+        },
+        user() {
+          return userOf(c);
+        },
       });
       await next();
       return;

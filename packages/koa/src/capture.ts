@@ -39,9 +39,16 @@ export function auraCapture(options: AuraCaptureOptions = {}): AuraCapture {
   const middleware: Middleware = async function auraCapture(ctx, next) {
     captureNodeHttp(recorder, ctx.req, ctx.res, ctx, {
       url: ctx.originalUrl,
-      route: () => routeTemplate(ctx),
-      caller: () => (ctx.state.auraCaller as typeof ctx.state.auraCaller | undefined) ?? undefined,
-      user: user === undefined ? undefined : () => user(ctx),
+      // Methods, not arrow properties: nothing per request is a named closure.
+      route() {
+        return routeTemplate(ctx);
+      },
+      caller() {
+        return (ctx.state.auraCaller as typeof ctx.state.auraCaller | undefined) ?? undefined;
+      },
+      user() {
+        return user?.(ctx);
+      },
     });
     await next();
   };

@@ -81,10 +81,17 @@ export function auraCapture(options: AuraCaptureOptions = {}): AuraCapture {
     captureNodeHttp(recorder, raw, res, req, {
       url: raw.originalUrl ?? raw.url,
       route,
-      caller: () => req.auraCaller ?? undefined,
-      user: user === undefined ? undefined : () => user(req),
+      // Methods, not arrow properties: nothing per request is a named closure.
+      caller() {
+        return req.auraCaller ?? undefined;
+      },
+      user() {
+        return user?.(req);
+      },
       // Nest's own JSON parser runs before any middleware; with `rawBody: true` it kept the bytes.
-      consumedBody: () => (req.rawBody instanceof Uint8Array ? req.rawBody : undefined),
+      consumedBody() {
+        return req.rawBody instanceof Uint8Array ? req.rawBody : undefined;
+      },
     });
   };
   const middleware = (req: AuraRequest, res: ServerResponse, next: () => void) => {

@@ -14,7 +14,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CaptureRecorder } from './recorder';
-import type { CaptureEnd, CaptureHandle } from './types';
+import type { CaptureHandle } from './types';
 
 /** What the adapter knows only once the response is over. */
 export interface NodeCaptureContext {
@@ -47,24 +47,6 @@ function chunkBytes(chunk: unknown, encoding: unknown): Uint8Array | number {
     return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   }
   return 0;
-}
-
-/** The header block Node sent (`res._header`), as `{ name: value | values }`. */
-function sentHeaders(res: ServerResponse): Headers | undefined {
-  const raw = (res as unknown as { _header?: unknown })._header;
-  if (typeof raw !== 'string' || raw === '') return undefined;
-  const out: Record<string, string | string[]> = {};
-  for (const line of raw.split('\r\n').slice(1)) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    const before = out[name];
-    if (before === undefined) out[name] = value;
-    else if (Array.isArray(before)) before.push(value);
-    else out[name] = [before, value];
-  }
-  return out;
 }
 
 /** Headers given to `writeHead(status, headers)`: an object or a flat `[name, value, …]` array. */
@@ -102,108 +84,140 @@ export function captureNodeHttp<Req>(
       { method: req.method, url: context.url ?? req.url, headers: { ...req.headers } },
       frameworkRequest,
     );
+    if (handle !== undefined) new NodeTee(handle, req, res, context);
   } catch {
     return undefined;
   }
-  if (handle === undefined) return undefined;
-  const capture = handle;
+  return handle;
+}
 
-  // Bytes Node read before capture began (a body parser installed earlier): counted, not kept.
-  if (req.readableLength > 0) capture.requestChunk(req.readableLength);
-  let requestBytesSeen = req.readableLength > 0;
+/**
+ * The wrappers and listeners of one exchange. A class, and wrappers assigned straight to the
+ * objects: a busy server makes one per request, so nothing here is a per-request named closure.
+ */
+class NodeTee {
+  readonly #handle: CaptureHandle;
+  readonly #res: ServerResponse;
+  readonly #context: NodeCaptureContext;
+  /** Headers given to `writeHead(status, headers)`, which `getHeaders()` does not show. */
+  #given: Headers | undefined;
+  #described = false;
+  #requestBytesSeen: boolean;
+  #ended = false;
 
-  const originalPush = req.push;
-  const ownPush = Object.hasOwn(req, 'push');
-  const push = function (this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding) {
+  constructor(
+    handle: CaptureHandle,
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: NodeCaptureContext,
+  ) {
+    this.#handle = handle;
+    this.#res = res;
+    this.#context = context;
+    // Bytes Node read before capture began (a body parser installed earlier): counted, not kept.
+    this.#requestBytesSeen = req.readableLength > 0;
+    if (this.#requestBytesSeen) handle.requestChunk(req.readableLength);
+
+    const tee = this;
+    const originalPush = req.push;
+    const ownPush = Object.hasOwn(req, 'push');
+    req.push = function (this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding) {
+      tee.#requestChunk(chunk, encoding);
+      return originalPush.call(this, chunk, encoding);
+    } as typeof req.push;
+    const push = req.push;
+
+    const originalWriteHead = res.writeHead as (...a: unknown[]) => ServerResponse;
+    const originalWrite = res.write as (...a: unknown[]) => boolean;
+    const originalEnd = res.end as (...a: unknown[]) => ServerResponse;
+    res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+      tee.#headersGiven(args);
+      return originalWriteHead.apply(this, args);
+    } as typeof res.writeHead;
+    res.write = function (this: ServerResponse, ...args: unknown[]) {
+      tee.#responseChunk(args[0], args[1]);
+      return originalWrite.apply(this, args);
+    } as typeof res.write;
+    res.end = function (this: ServerResponse, ...args: unknown[]) {
+      tee.#responseChunk(args[0], args[1]);
+      return originalEnd.apply(this, args);
+    } as typeof res.end;
+
+    res.once('finish', () => tee.#finish());
+    res.once('close', () => {
+      tee.#finish();
+      // Our wrapper goes once the exchange is over; a later one (someone else's) stays.
+      if (req.push !== push) return;
+      if (ownPush) req.push = originalPush;
+      else delete (req as { push?: unknown }).push;
+    });
+  }
+
+  #requestChunk(chunk: unknown, encoding: BufferEncoding | undefined): void {
     try {
-      if (chunk !== null && chunk !== undefined) {
-        requestBytesSeen = true;
-        capture.requestChunk(chunkBytes(chunk, encoding));
-      }
+      if (chunk === null || chunk === undefined) return;
+      this.#requestBytesSeen = true;
+      this.#handle.requestChunk(chunkBytes(chunk, encoding));
     } catch {
       // never into the stream
     }
-    return originalPush.call(this, chunk, encoding);
-  } as typeof req.push;
-  req.push = push;
+  }
 
-  const originalWriteHead = res.writeHead;
-  const originalWrite = res.write;
-  const originalEnd = res.end;
-  let given: Headers = {};
-  let described = false;
-  const describe = () => {
-    if (described) return;
-    described = true;
-    capture.responseHeaders({ ...(res.getHeaders() as Headers), ...given });
-  };
-  const observe = (chunk: unknown, encoding: unknown) => {
+  #headersGiven(args: unknown[]): void {
     try {
-      describe();
+      const given = writeHeadHeaders(args);
+      this.#given = this.#given === undefined ? given : { ...this.#given, ...given };
+    } catch {
+      // never into the response
+    }
+  }
+
+  #headers(): Headers {
+    const set = this.#res.getHeaders() as Headers;
+    return this.#given === undefined ? set : { ...set, ...this.#given };
+  }
+
+  #responseChunk(chunk: unknown, encoding: unknown): void {
+    try {
+      if (!this.#described) {
+        this.#described = true;
+        this.#handle.responseHeaders(this.#headers());
+      }
       if (chunk !== null && chunk !== undefined && typeof chunk !== 'function') {
-        capture.responseChunk(chunkBytes(chunk, encoding));
+        this.#handle.responseChunk(chunkBytes(chunk, encoding));
       }
     } catch {
       // never into the response
     }
-  };
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+  }
+
+  #read<T>(read: (() => T) | undefined): T | undefined {
     try {
-      given = { ...given, ...writeHeadHeaders(args) };
+      return read?.call(this.#context);
     } catch {
-      // never into the response
+      return undefined;
     }
-    return (originalWriteHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as typeof res.writeHead;
-  res.write = function (this: ServerResponse, ...args: unknown[]) {
-    observe(args[0], args[1]);
-    return (originalWrite as (...a: unknown[]) => boolean).apply(this, args);
-  } as typeof res.write;
-  res.end = function (this: ServerResponse, ...args: unknown[]) {
-    observe(args[0], args[1]);
-    return (originalEnd as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as typeof res.end;
+  }
 
-  const restore = () => {
-    // Our wrappers go once the exchange is over; a later wrapper (someone else's) is left alone.
-    if (req.push !== push) return;
-    if (ownPush) req.push = originalPush;
-    else delete (req as { push?: unknown }).push;
-  };
-
-  const finish = () => {
+  #finish(): void {
+    if (this.#ended) return;
+    this.#ended = true;
     try {
-      if (!requestBytesSeen && context.consumedBody !== undefined) {
-        try {
-          const bytes = context.consumedBody();
-          if (bytes instanceof Uint8Array && bytes.byteLength > 0) capture.requestChunk(bytes);
-        } catch {
-          // never into the host
-        }
+      const context = this.#context;
+      if (!this.#requestBytesSeen && context.consumedBody !== undefined) {
+        const bytes = this.#read(context.consumedBody);
+        if (bytes instanceof Uint8Array && bytes.byteLength > 0) this.#handle.requestChunk(bytes);
       }
-      const read = <T>(fn: (() => T) | undefined): T | undefined => {
-        try {
-          return fn?.();
-        } catch {
-          return undefined;
-        }
-      };
-      const end: CaptureEnd = {
+      const res = this.#res;
+      this.#handle.end({
         status: res.headersSent || res.writableFinished ? res.statusCode : 0,
-        headers: sentHeaders(res) ?? { ...(res.getHeaders() as Headers), ...given },
-        route: read(context.route) ?? null,
-        caller: read(context.caller),
-        user: read(context.user),
-      };
-      capture.end(end);
+        headers: this.#headers(),
+        route: this.#read(context.route) ?? null,
+        caller: this.#read(context.caller),
+        user: this.#read(context.user),
+      });
     } catch {
       // never into the host
     }
-  };
-  res.once('finish', finish);
-  res.once('close', () => {
-    finish();
-    restore();
-  });
-  return capture;
+  }
 }

@@ -5,13 +5,11 @@
  * request path. Nothing here throws into the host: every callback catches its own errors.
  */
 import { AuraError } from '../errors';
-import { headerValue } from '../server/http';
-import { type BodyResult, BodyTee } from './body';
 import { collectorDelivery, type Delivery, functionDelivery, ndjsonDelivery } from './delivery';
+import { now, Recording, type RecordingShared } from './recording';
 import { type CaptureRedactor, createRedactor, REDACTED, sensitiveHeadersFromEnv } from './redact';
 import type {
   CaptureControls,
-  CaptureEnd,
   CaptureEvent,
   CaptureHandle,
   CaptureLogger,
@@ -81,8 +79,11 @@ function unref(timer: ReturnType<typeof setTimeout>): ReturnType<typeof setTimeo
   return timer;
 }
 
-/** UTF-8 length of a string without encoding it. */
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** UTF-8 length of a string without encoding it (a native scan first: JSON is mostly ASCII). */
 function utf8Length(text: string): number {
+  if (!NON_ASCII.test(text)) return text.length;
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
@@ -163,9 +164,6 @@ function chooseDelivery(
   }
   return collectorDelivery({ url: parsed.href, key, timeoutMs, logger, fetch: fetchImpl });
 }
-
-/** Milliseconds since an arbitrary origin, monotonic where the platform has `performance`. */
-const now = (): number => globalThis.performance?.now() ?? Date.now();
 
 /**
  * Builds the recorder. Everything that can be wrong with the options fails here, at start-up,
@@ -385,19 +383,15 @@ export function createCaptureRecorder<Req = CaptureRequestMeta>(
 
   // ---- requests -------------------------------------------------------------------------
 
-  const bodyFor = (result: BodyResult | undefined): { body?: unknown } => {
-    if (result === undefined) return {};
-    if ('omitted' in result) return { body: result.omitted };
-    if ('form' in result) return { body: redactor.query(result.form) };
-    return { body: redactor.body(result.json) };
-  };
-
-  const userOf = (user: CaptureEnd['user']): { user?: { id: string } } => {
-    if (typeof user === 'string' && user !== '') return { user: { id: redactor.text(user) } };
-    if (user !== null && typeof user === 'object' && typeof user.id === 'string') {
-      return { user: { id: redactor.text(user.id) } };
-    }
-    return {};
+  const shared: RecordingShared = {
+    bodies,
+    maxBodyBytes,
+    redactor,
+    enqueue: (event) => enqueue(event),
+    failed: (error) => {
+      counts.dropped++;
+      warn(`an event could not be recorded: ${String(error)}`);
+    },
   };
 
   const begin = (meta: CaptureRequestMeta, req?: Req): CaptureHandle | undefined => {
@@ -411,105 +405,11 @@ export function createCaptureRecorder<Req = CaptureRequestMeta>(
           warn(`skip() threw (${String(error)}); the request is captured`);
         }
       }
-      return record(meta);
+      return new Recording(shared, meta);
     } catch (error) {
       warn(`a request could not be captured: ${String(error)}`);
       return undefined;
     }
-  };
-
-  const record = (meta: CaptureRequestMeta): CaptureHandle => {
-    const started = now();
-    const time = new Date().toISOString();
-    const target = meta.url ?? '/';
-    const queryAt = target.indexOf('?');
-    const rawPath = queryAt === -1 ? target : target.slice(0, queryAt);
-    const search = queryAt === -1 ? '' : target.slice(queryAt + 1);
-    // Headers are copied now: the application may change its request object later.
-    const requestHeaders = { ...meta.headers };
-    const request = new BodyTee(bodies, maxBodyBytes);
-    request.describe(
-      headerValue(requestHeaders, 'content-type'),
-      headerValue(requestHeaders, 'content-encoding'),
-    );
-    const response = new BodyTee(bodies, maxBodyBytes);
-    let described = false;
-    let done = false;
-
-    const describeResponse = (headers: CaptureEnd['headers']) => {
-      const first = (name: string) => {
-        const value = headers[name] ?? headers[name.toLowerCase()];
-        return Array.isArray(value) ? value[0] : value === undefined ? undefined : String(value);
-      };
-      response.describe(first('content-type'), first('content-encoding'));
-      described = true;
-    };
-
-    return {
-      requestChunk(bytes) {
-        try {
-          if (!done) request.push(bytes);
-        } catch {
-          // counting a chunk cannot fail; nothing may escape into the stream either way
-        }
-      },
-      responseHeaders(headers) {
-        try {
-          if (!done && !described) describeResponse(lowercase(headers));
-        } catch {
-          // never into the host
-        }
-      },
-      responseChunk(bytes) {
-        try {
-          if (!done) response.push(bytes);
-        } catch {
-          // never into the host
-        }
-      },
-      end(end) {
-        if (done) return;
-        done = true;
-        try {
-          const responseHeaders = lowercase(end.headers);
-          const route = typeof end.route === 'string' && end.route !== '' ? end.route : null;
-          if (!described) describeResponse(responseHeaders);
-          const declared = Number(headerValue(requestHeaders, 'content-length'));
-          const requestSize =
-            request.size > 0 || !Number.isSafeInteger(declared) || declared < 0
-              ? request.size
-              : declared;
-          const event: CaptureEvent = {
-            id: globalThis.crypto.randomUUID(),
-            time,
-            method: (meta.method ?? 'GET').toUpperCase(),
-            path: redactor.path(rawPath, route),
-            route,
-            status: Number.isSafeInteger(end.status) ? end.status : 0,
-            durationMs: Math.round((now() - started) * 100) / 100,
-            request: {
-              headers: redactor.headers(requestHeaders),
-              query: redactor.query(search),
-              ...bodyFor(request.result()),
-              size: requestSize,
-            },
-            response: {
-              headers: redactor.headers(responseHeaders),
-              ...bodyFor(response.result()),
-              size: response.size,
-            },
-            ...(end.caller !== undefined && typeof end.caller.appId === 'string'
-              ? { caller: { appId: redactor.text(end.caller.appId) } }
-              : {}),
-            ...userOf(end.user),
-          };
-          enqueue(event);
-        } catch (error) {
-          counts.dropped++;
-          warn(`an event could not be recorded: ${String(error)}`);
-        }
-      },
-    };
   };
 
   // ---- flush, shutdown, signals ---------------------------------------------------------
@@ -629,14 +529,6 @@ async function waitAtMost(promise: Promise<unknown> | undefined, ms: number): Pr
   } finally {
     clearTimeout(timer);
   }
-}
-
-function lowercase(headers: CaptureEnd['headers']): CaptureEnd['headers'] {
-  const out: CaptureEnd['headers'] = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value !== undefined) out[name.toLowerCase()] = value;
-  }
-  return out;
 }
 
 export { REDACTED };

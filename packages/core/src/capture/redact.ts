@@ -276,6 +276,46 @@ export const DICOM_PHI_TAGS: readonly string[] = [
 ];
 
 const DICOM_TAG = /^[0-9a-f]{8}$/i;
+const MAX_JUDGED = 4096;
+
+/**
+ * Whether `text` may hold something the core's `redactText` patterns match: an Aura credential
+ * prefix, an auth scheme, a JWT, a 64-digit hex run, a named secret, URL user info or a query.
+ * A superset of those patterns' own triggers, so a `false` is always safe.
+ */
+const CREDENTIAL_HINTS = [
+  'aura_',
+  'aubt_',
+  'aulift_',
+  'bearer',
+  'basic',
+  'eyj',
+  'key',
+  'secret',
+  'token',
+  'password',
+  'cookie',
+  '://',
+  '?',
+  '&',
+];
+function mayHoldCredential(text: string): boolean {
+  const lower = text.toLowerCase();
+  for (const hint of CREDENTIAL_HINTS) if (lower.includes(hint)) return true;
+  return text.length >= 64 && hasHexRun(text, 64);
+}
+
+/** Whether `text` holds `length` hexadecimal digits in a row (a linear scan). */
+function hasHexRun(text: string, length: number): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i) | 0x20; // ASCII letters folded to lowercase
+    const hex = (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
+    run = hex ? run + 1 : 0;
+    if (run >= length) return true;
+  }
+  return false;
+}
 const MAX_DEPTH = 32;
 const MAX_ITEMS = 1000;
 
@@ -322,7 +362,7 @@ export function createRedactor(
   options: CaptureRedactOptions = {},
   envHeaders: readonly string[] = [],
 ): CaptureRedactor {
-  const headerNames = new Set(
+  const sensitiveHeaders = new Set(
     [...DEFAULT_SENSITIVE_HEADERS, ...envHeaders, ...(options.headers ?? [])].map((h) =>
       h.trim().toLowerCase(),
     ),
@@ -343,12 +383,25 @@ export function createRedactor(
   const phiTags = new Set(DICOM_PHI_TAGS.map(normalize));
 
   const text = (value: string): string => {
-    let out = redactText(value);
+    // Most strings hold nothing the patterns look for: one cheap scan spares the full set.
+    let out = mayHoldCredential(value) ? redactText(value) : value;
     for (const pattern of patterns) out = out.replace(pattern, REDACTED);
     return out;
   };
 
+  // Names repeat (the same headers and fields on every request): each is judged once.
+  const judged = new Map<string, boolean>();
   const sensitiveName = (name: string): boolean => {
+    const known = judged.get(name);
+    if (known !== undefined) return known;
+    const verdict = judgeName(name);
+    // Bounded: a flood of distinct names (random keys) only costs the judging.
+    if (judged.size >= MAX_JUDGED) judged.clear();
+    judged.set(name, verdict);
+    return verdict;
+  };
+
+  const judgeName = (name: string): boolean => {
     const whole = normalize(name);
     if (whole === '') return false;
     if (fields.has(whole)) return true;
@@ -365,6 +418,22 @@ export function createRedactor(
     // Private groups (odd group numbers) may hold anything: the Basic Profile removes them.
     if (Number.parseInt(tag.slice(0, 4), 16) % 2 === 1) return true;
     return phiTags.has(tag);
+  };
+
+  // Header names repeat on every request: each is judged (and scanned) once.
+  const headerNames = new Map<string, { name: string; masked: boolean }>();
+  const headerName = (rawName: string): { name: string; masked: boolean } => {
+    const known = headerNames.get(rawName);
+    if (known !== undefined) return known;
+    const name = rawName.toLowerCase();
+    const judged = {
+      name: text(name),
+      masked:
+        sensitiveHeaders.has(name) || sensitiveName(name.startsWith('x-') ? name.slice(2) : name),
+    };
+    if (headerNames.size >= MAX_JUDGED) headerNames.clear();
+    headerNames.set(rawName, judged);
+    return judged;
   };
 
   const allowed = (name: string): boolean =>
@@ -404,13 +473,16 @@ export function createRedactor(
   return {
     headers(headers) {
       const out: Record<string, string | string[]> = {};
-      for (const [rawName, value] of Object.entries(headers)) {
+      for (const rawName in headers) {
+        if (!Object.hasOwn(headers, rawName)) continue;
+        const value = headers[rawName];
         if (value === undefined) continue;
-        const name = rawName.toLowerCase();
-        const masked =
-          headerNames.has(name) || sensitiveName(name.startsWith('x-') ? name.slice(2) : name);
-        const one = (v: string | number) => (masked ? REDACTED : text(String(v)));
-        out[text(name)] = Array.isArray(value) ? value.map(one) : one(value);
+        const { name, masked } = headerName(rawName);
+        out[name] = Array.isArray(value)
+          ? value.map((item) => (masked ? REDACTED : text(String(item))))
+          : masked
+            ? REDACTED
+            : text(String(value));
       }
       return out;
     },
