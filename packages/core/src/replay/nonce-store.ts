@@ -12,12 +12,12 @@ export interface NonceStore {
 
 export interface MemoryNonceStoreOptions {
   /**
-   * Memory the store may hold, in bytes, across all app ids (default 64 MiB, at least 4 KiB).
+   * Memory the store may hold, in bytes, shared by all app ids (default 64 MiB, at least 4 KiB).
    * Each held nonce takes a 12-byte slot, and tables are kept at most 90 % full, so the default
-   * holds 3.7 to 5 million nonces: 5 000 verified requests per second for a whole window of
+   * holds about 5 million nonces: 5 000 verified requests per second for a whole window of
    * 2 × 300 + 1 s with room to spare. Past it, claims fail (`nonce_store_full`, answered 503)
-   * rather than forget a nonce. Memory is taken as needed and given back when a part of the
-   * store has wholly expired.
+   * rather than forget a nonce. The budget is reserved as one buffer on the first claim; the
+   * system backs only the pages written to, so a quiet store stays small in resident memory.
    */
   maxBytes?: number;
   /**
@@ -62,9 +62,9 @@ const MAX_SEGMENT_BITS = 8;
  * it, so a claim touches one short run of adjacent slots: O(1), whatever the number held.
  * Expired entries are removed as each claim sweeps a few slots of its segment (backward-shift
  * deletion, so no tombstones lengthen the probes), reused in place when a probe meets them, and a
- * segment whose every entry has expired is dropped whole and its memory given back. A segment
- * grows on its own (one segment is rebuilt at a time, never the whole store) until the byte
- * budget is spent; then it fills to 90 % and further new nonces are refused, fast.
+ * segment whose every entry has expired is dropped whole. A segment grows in place within its
+ * share of the budget (one segment is rehashed at a time, never the whole store); at its share it
+ * fills to 90 % and further new nonces are refused, fast.
  *
  * A replay is never accepted: the fingerprint is a function of (app id, nonce) alone, so a replay
  * has the fingerprint of the claim it repeats; that claim's entry stays until its own expiry (the
