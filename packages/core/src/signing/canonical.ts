@@ -81,19 +81,13 @@ export function canonicalQuery(pieces: string[]): string {
   return pieces.sort().join('&');
 }
 
+const VISIBLE_ASCII = /^[\x21-\x7e]*$/;
+
 /** Trim, then collapse every run of whitespace to one space (docs/PROTOCOL.md step 3). */
 export function normalizeHeaderValue(value: string): string {
   // Timestamps, nonces, hosts and media types are visible ASCII: nothing to trim or collapse,
-  // known without a regular expression.
-  let visible = true;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c <= 0x20 || c >= 0x7f) {
-      visible = false;
-      break;
-    }
-  }
-  if (visible) return value;
+  // known from one test without trimming or searching for runs.
+  if (VISIBLE_ASCII.test(value)) return value;
   const trimmed = value.trim();
   return /\s\s|[^\S ]/.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed;
 }
