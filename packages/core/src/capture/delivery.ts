@@ -17,8 +17,11 @@ export type DeliveryResult =
   | { ok: true }
   | {
       ok: false;
-      /** `retry`: try the same batch again later; `drop`: it will never be accepted; `pause`: the key was refused. */
-      next: 'retry' | 'drop' | 'pause';
+      /**
+       * `retry`: try the same batch again later; `split`: too large for the collector, send it
+       * in smaller batches; `drop`: it will never be accepted; `pause`: the key was refused.
+       */
+      next: 'retry' | 'split' | 'drop' | 'pause';
       /** The collector's `Retry-After`, in ms. */
       retryAfterMs?: number;
       message: string;
@@ -146,8 +149,8 @@ export interface CollectorOptions {
 /**
  * The HTTP collector: `POST <url>/v1/auth` once at start-up (the project it reports to is
  * logged; a refused key pauses delivery), then `POST <url>/v1/batches` with gzip JSON
- * `{ events }`. 2xx: delivered; 401/403: pause; 408, 425, 429, 5xx and network errors: retry
- * (honouring `Retry-After`); any other 4xx: the batch will never be accepted.
+ * `{ events }`. 2xx: delivered; 401/403: pause; 413: split the batch; 408, 425, 429, 5xx and
+ * network errors: retry (honouring `Retry-After`); any other 4xx: never accepted.
  */
 export function collectorDelivery(options: CollectorOptions): Delivery {
   const base = options.url.replace(/\/+$/, '');
@@ -209,6 +212,7 @@ export function collectorDelivery(options: CollectorOptions): Delivery {
           return { ok: false, next: 'pause', message };
         }
         const retryable = [408, 425, 429].includes(response.status) || response.status >= 500;
+        if (response.status === 413) return { ok: false, next: 'split', message };
         if (!retryable) return { ok: false, next: 'drop', message };
         const wait = retryAfterMs(response.headers.get('retry-after'));
         return {

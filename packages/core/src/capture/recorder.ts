@@ -234,6 +234,8 @@ export function createCaptureRecorder<Req = CaptureRequestMeta>(
   let attempt = 0;
   let inFlight: Promise<boolean> | undefined;
   let lastWarning = '';
+  /** Most events a batch may hold after the collector answered 413 (halved each time). */
+  let splitLimit = Number.POSITIVE_INFINITY;
 
   const warn = (message: string) => {
     // One line per kind of trouble, not one per retry.
@@ -266,7 +268,7 @@ export function createCaptureRecorder<Req = CaptureRequestMeta>(
   const nextBatch = (): Queued[] => {
     let bytes = 0;
     let count = 0;
-    while (count < queue.length && count < batchSize) {
+    while (count < queue.length && count < Math.min(batchSize, splitLimit)) {
       const item = queue[count]!;
       if (count > 0 && bytes + item.bytes + 1 > maxBatchBytes) break;
       bytes += item.bytes + 1;
@@ -310,7 +312,13 @@ export function createCaptureRecorder<Req = CaptureRequestMeta>(
           return true;
         }
         counts.failedBatches++;
-        if (result.next === 'drop') {
+        if (result.next === 'split' && batch.length > 1) {
+          // Too large for this collector: the same events again, in halves, at once.
+          splitLimit = Math.ceil(batch.length / 2);
+          warn(`${result.message}; batches are now cut at ${splitLimit} events`);
+          return false;
+        }
+        if (result.next === 'drop' || result.next === 'split') {
           remove(batch.length);
           counts.dropped += batch.length;
           warn(`${result.message}; ${batch.length} events will never be accepted and were dropped`);

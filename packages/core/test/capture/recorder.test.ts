@@ -315,6 +315,42 @@ describe('capture queue and delivery', () => {
     expect(paused.stats()).toMatchObject({ queued: 2, sent: 0 });
   });
 
+  it('a 413 from the collector splits the batch; nothing is lost', async () => {
+    const sizes: number[] = [];
+    const base = await listen((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (req.url === '/capture/v1/auth') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          return res.end(JSON.stringify({ project: { id: 'p', name: 'P' } }));
+        }
+        const { events } = JSON.parse(gunzipSync(Buffer.concat(chunks)).toString()) as {
+          events: unknown[];
+        };
+        if (events.length > 3) {
+          res.writeHead(413);
+          return res.end();
+        }
+        sizes.push(events.length);
+        res.writeHead(202);
+        res.end('{}');
+      });
+    });
+    const capture = recorder({
+      url: `${base}/capture`,
+      key: 'k',
+      batchSize: 10,
+      flushIntervalMs: 5,
+      retryBaseMs: 5,
+    });
+    record(capture, 10);
+    await until(() => capture.stats().sent === 10);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(10);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(3);
+    expect(capture.stats()).toMatchObject({ dropped: 0, queued: 0 });
+  });
+
   it('shutdown() delivers what was queued, then captures no more', async () => {
     const received: CaptureEvent[] = [];
     const capture = recorder({
