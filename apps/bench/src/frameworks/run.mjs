@@ -1,0 +1,165 @@
+// Per framework: requests per second and p50/p99 with autocannon against real servers on
+// 127.0.0.1. Each framework's servers run in one child process pinned to CPU 0 and every
+// autocannon run in another pinned to CPU 1 (`taskset`, when present). The loads of one round
+// run back to back in an order rotated every round, and each ratio is taken within a round
+// (variant / its bare pair), so a neighbour's load on this shared machine colours both sides.
+// A sandbox answers the token guard's and /upload-token's exchanges; a redis-server backs the
+// `*_redis` variants (Express). Prints one JSON line.
+import { execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import { startSandbox } from '@aura/sandbox';
+import { median } from '../harness.mjs';
+import { startRedis } from './redis.mjs';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const quick = process.env.AURA_BENCH_QUICK === '1';
+const seconds = Number(process.env.AURA_BENCH_SECONDS ?? (quick ? 1 : 2));
+const rounds = Number(process.env.AURA_BENCH_ROUNDS ?? (quick ? 1 : 3));
+const connections = 16;
+const only = process.env.AURA_BENCH_ONLY?.split(',');
+const FRAMEWORKS = ['express', 'fastify', 'koa', 'nest-express', 'nest-fastify', 'hono'].filter(
+  (f) => !only || only.includes(f),
+);
+
+/** Each load: the server variant it hits, what it sends, and the bare load it is a ratio to. */
+const LOADS = {
+  bare: { variant: 'bare', kind: 'post', bodyBytes: 1024 },
+  verify: { variant: 'verify', kind: 'post', bodyBytes: 1024, signed: true, pair: 'bare' },
+  capture: { variant: 'capture', kind: 'post', bodyBytes: 1024, pair: 'bare' },
+  bare_8k: { variant: 'bare', kind: 'post', bodyBytes: 8192 },
+  capture_bodies: { variant: 'capture_bodies', kind: 'post', bodyBytes: 8192, pair: 'bare_8k' },
+  bare_get: { variant: 'bare', kind: 'get' },
+  token: { variant: 'token', kind: 'get', pair: 'bare_get' },
+  upload: { variant: 'upload', kind: 'upload', pair: 'bare_get' },
+  verify_redis: { variant: 'verify_redis', kind: 'post', bodyBytes: 1024, signed: true, pair: 'bare', redis: true },
+  upload_redis: { variant: 'upload_redis', kind: 'upload', pair: 'bare_get', redis: true },
+};
+const REDIS_FRAMEWORKS = new Set(['express']);
+
+const hasTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const pinned = (cpu, args) => (hasTaskset ? ['taskset', ['-c', String(cpu), ...args]] : [args[0], args.slice(1)]);
+
+const sandbox = await startSandbox({
+  rateLimits: { exchange: 1_000_000_000, config: 1_000_000_000, lifecycle: 1_000_000_000 },
+  logLimit: 10,
+});
+const caller = { appId: 'aura_pk_bench_caller', appSecret: 'aura_sk_bench_caller_secret' };
+const redis = await startRedis();
+const env = {
+  ...process.env,
+  AURA_BASE_URL: sandbox.apiUrl,
+  AURA_APP_ID: sandbox.credentials.appId,
+  AURA_APP_SECRET: sandbox.credentials.appSecret,
+  AURA_API_KEY: sandbox.credentials.apiKey,
+  AURA_CAPTURE_URL: `${sandbox.url}/capture`,
+  AURA_CAPTURE_KEY: sandbox.credentials.captureKey,
+  BENCH_SECRETS: JSON.stringify({ [caller.appId]: caller.appSecret }),
+  BENCH_CALLER: JSON.stringify(caller),
+};
+
+function startServer(framework, extraArgs = []) {
+  const [cmd, args] = pinned(0, [
+    process.execPath,
+    ...extraArgs,
+    path.join(here, 'server.mjs'),
+  ]);
+  const child = spawn(cmd, args, {
+    env: {
+      ...env,
+      BENCH_FRAMEWORK: framework,
+      ...(REDIS_FRAMEWORKS.has(framework) && redis ? { BENCH_REDIS_URL: redis.url } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const ports = new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+      if (out.includes('\n')) resolve(JSON.parse(out));
+    });
+    child.once('exit', (code) => reject(new Error(`${framework} server exited with ${code}`)));
+    setTimeout(() => reject(new Error(`${framework} server did not start in 60 s`)), 60_000).unref();
+  });
+  return { child, ports };
+}
+
+function load(spec) {
+  return new Promise((resolve, reject) => {
+    const [cmd, args] = pinned(1, [process.execPath, path.join(here, 'load.mjs'), JSON.stringify(spec)]);
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), (spec.seconds + 120) * 1000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`load on ${spec.port} exited with ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').at(-1)));
+    });
+  });
+}
+
+async function benchFramework(framework) {
+  const server = startServer(framework);
+  try {
+    const ports = await server.ports;
+    const names = Object.keys(LOADS).filter((n) => !LOADS[n].redis || ports[LOADS[n].variant]);
+    const spec = (name, secs) => ({
+      port: ports[LOADS[name].variant],
+      kind: LOADS[name].kind,
+      bodyBytes: LOADS[name].bodyBytes,
+      seconds: secs,
+      connections,
+      expectedRps: LOADS[name].signed ? 25_000 : 0,
+    });
+    // Warm-up: JIT, the token cache (one exchange), the limiter's first window.
+    for (const name of names) await load(spec(name, 1));
+    const perRound = [];
+    for (let r = 0; r < rounds; r++) {
+      const order = names.slice(r % names.length).concat(names.slice(0, r % names.length));
+      const round = {};
+      for (const name of order) round[name] = await load(spec(name, seconds));
+      perRound.push(round);
+      process.stderr.write(
+        `[${framework}] round ${r + 1}: ${names.map((n) => `${n} ${Math.round(round[n].rps)}`).join(', ')}\n`,
+      );
+    }
+    const out = { rps: {}, ratio: {}, p50_ms: {}, p99_ms: {}, failures: {} };
+    for (const name of names) {
+      out.rps[name] = median(perRound.map((r) => r[name].rps));
+      out.p50_ms[name] = median(perRound.map((r) => r[name].p50));
+      out.p99_ms[name] = median(perRound.map((r) => r[name].p99));
+      const failed = perRound.reduce((s, r) => s + r[name].non2xx + r[name].errors, 0);
+      if (failed > 0 || perRound.some((r) => r[name].exhausted)) {
+        out.failures[name] = { failed, exhausted: perRound.some((r) => r[name].exhausted) };
+      }
+      const pair = LOADS[name].pair;
+      if (pair) {
+        const ratios = perRound.map((r) => r[name].rps / r[pair].rps);
+        out.ratio[name] = { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+      }
+    }
+    return out;
+  } finally {
+    server.child.kill('SIGTERM');
+  }
+}
+
+const adapters = {};
+try {
+  for (const framework of FRAMEWORKS) adapters[framework] = await benchFramework(framework);
+} finally {
+  await sandbox.close();
+  redis?.stop();
+}
+process.stdout.write(
+  `${JSON.stringify({ node: process.version, seconds, rounds, connections, pinned: hasTaskset, adapters })}\n`,
+);
