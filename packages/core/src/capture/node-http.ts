@@ -60,8 +60,9 @@ function writeHeadHeaders(args: unknown[]): Headers {
     return out;
   }
   const out: Headers = {};
-  for (const [name, value] of Object.entries(headers)) {
-    out[name.toLowerCase()] = value as string | string[] | number | undefined;
+  const given = headers as Headers;
+  for (const name in given) {
+    if (Object.hasOwn(given, name)) out[name.toLowerCase()] = given[name];
   }
   return out;
 }
@@ -81,10 +82,11 @@ export function captureNodeHttp<Req>(
   let handle: CaptureHandle | undefined;
   try {
     handle = recorder.begin(
-      { method: req.method, url: context.url ?? req.url, headers: { ...req.headers } },
+      // Not copied here: the recording redacts them into its own copy at once.
+      { method: req.method, url: context.url ?? req.url, headers: req.headers },
       frameworkRequest,
     );
-    if (handle !== undefined) new NodeTee(handle, req, res, context);
+    if (handle !== undefined) new NodeTee(handle, req, res, context, recorder.bodies !== false);
   } catch {
     return undefined;
   }
@@ -110,8 +112,11 @@ class NodeTee {
     req: IncomingMessage,
     res: ServerResponse,
     context: NodeCaptureContext,
+    bodies: boolean,
   ) {
     this.#handle = handle;
+    // Without bodies the headers are read once, at the end.
+    this.#described = !bodies;
     this.#res = res;
     this.#context = context;
     // Bytes Node read before capture began (a body parser installed earlier): counted, not kept.
@@ -120,12 +125,12 @@ class NodeTee {
 
     const tee = this;
     const originalPush = req.push;
-    const ownPush = Object.hasOwn(req, 'push');
+    // Left in place when the exchange is over (it then only passes bytes on): deleting an own
+    // property turns the request into a slow, dictionary-mode object for Node's internals.
     req.push = function (this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding) {
-      tee.#requestChunk(chunk, encoding);
+      if (!tee.#ended) tee.#requestChunk(chunk, encoding);
       return originalPush.call(this, chunk, encoding);
     } as typeof req.push;
-    const push = req.push;
 
     const originalWriteHead = res.writeHead as (...a: unknown[]) => ServerResponse;
     const originalWrite = res.write as (...a: unknown[]) => boolean;
@@ -143,14 +148,10 @@ class NodeTee {
       return originalEnd.apply(this, args);
     } as typeof res.end;
 
-    res.once('finish', () => tee.#finish());
-    res.once('close', () => {
-      tee.#finish();
-      // Our wrapper goes once the exchange is over; a later one (someone else's) stays.
-      if (req.push !== push) return;
-      if (ownPush) req.push = originalPush;
-      else delete (req as { push?: unknown }).push;
-    });
+    // `on`, not `once`: `#finish` runs once anyway, and `once` binds a wrapper per listener.
+    const finish = () => tee.#finish();
+    res.on('finish', finish);
+    res.on('close', finish);
   }
 
   #requestChunk(chunk: unknown, encoding: BufferEncoding | undefined): void {
