@@ -8,6 +8,15 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
+
+// `pnpm bench --quick`: fewer, shorter rounds in every part (the children read the variable).
+// `--only express,koa`: only those frameworks' loads (a smoke of the per-framework harness).
+if (process.argv.includes('--quick')) process.env.AURA_BENCH_QUICK = '1';
+const onlyAt = process.argv.indexOf('--only');
+if (onlyAt !== -1) {
+  await (await import('./report/suite.mjs')).main({ only: process.argv[onlyAt + 1] });
+  process.exit(0);
+}
 const resultsDir = path.join(here, '..', 'results');
 
 const GOALS = {
@@ -143,3 +152,6 @@ for (const [key, g] of Object.entries(results.goals)) {
     `  ${g.met ? 'met   ' : 'MISSED'} ${key}: ${typeof g.value === 'number' ? f2(g.value) : g.value} (goal ${key === 'soakMiB' ? '≤' : '≥'} ${g.goal})`,
   );
 }
+
+// --- Per framework, other runtimes, the cold-start herd, capture under outage (src/report). ---
+await (await import('./report/suite.mjs')).main({ node24: node24Path });

@@ -4,7 +4,7 @@
 // through `setupRequest`, so no nonce is ever sent twice. Every kind goes through the same
 // `setupRequest` path, so the generator's own cost is the same for bare and for verified.
 //
-// argv[2]: JSON `{ port, kind, bodyBytes, seconds, connections, expectedRps }`, kind one of
+// argv[2]: JSON `{ port, kind, bodyBytes, seconds, connections, expectedRps }`; expectedRps > 0 signs, kind one of
 // post (a JSON POST /hook), get (GET /guarded), upload (POST /api/aura/upload-token).
 // Prints one JSON line: `{ rps, p50, p99, requests, non2xx, errors, exhausted }`.
 import { signRequest } from '@aura/core';
@@ -25,6 +25,10 @@ async function prepare() {
     return () => ({ method: 'POST', path: '/api/aura/upload-token', headers: {}, body: '' });
   }
   const body = jsonBody(spec.bodyBytes);
+  if (!(spec.expectedRps > 0)) {
+    const headers = { 'content-type': 'application/json' };
+    return () => ({ method: 'POST', path: '/hook', headers, body });
+  }
   // Enough for the run at the fastest rate this machine gives, plus a margin.
   const count = Math.ceil(spec.expectedRps * spec.seconds * 1.5) + 1000;
   const pool = new Array(count);

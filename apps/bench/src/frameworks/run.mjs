@@ -31,7 +31,14 @@ const LOADS = {
   bare_get: { variant: 'bare', kind: 'get' },
   token: { variant: 'token', kind: 'get', pair: 'bare_get' },
   upload: { variant: 'upload', kind: 'upload', pair: 'bare_get' },
-  verify_redis: { variant: 'verify_redis', kind: 'post', bodyBytes: 1024, signed: true, pair: 'bare', redis: true },
+  verify_redis: {
+    variant: 'verify_redis',
+    kind: 'post',
+    bodyBytes: 1024,
+    signed: true,
+    pair: 'bare',
+    redis: true,
+  },
   upload_redis: { variant: 'upload_redis', kind: 'upload', pair: 'bare_get', redis: true },
 };
 const REDIS_FRAMEWORKS = new Set(['express']);
@@ -44,7 +51,8 @@ const hasTaskset = (() => {
     return false;
   }
 })();
-const pinned = (cpu, args) => (hasTaskset ? ['taskset', ['-c', String(cpu), ...args]] : [args[0], args.slice(1)]);
+const pinned = (cpu, args) =>
+  hasTaskset ? ['taskset', ['-c', String(cpu), ...args]] : [args[0], args.slice(1)];
 
 const sandbox = await startSandbox({
   rateLimits: { exchange: 1_000_000_000, config: 1_000_000_000, lifecycle: 1_000_000_000 },
@@ -65,11 +73,7 @@ const env = {
 };
 
 function startServer(framework, extraArgs = []) {
-  const [cmd, args] = pinned(0, [
-    process.execPath,
-    ...extraArgs,
-    path.join(here, 'server.mjs'),
-  ]);
+  const [cmd, args] = pinned(0, [process.execPath, ...extraArgs, path.join(here, 'server.mjs')]);
   const child = spawn(cmd, args, {
     env: {
       ...env,
@@ -82,17 +86,24 @@ function startServer(framework, extraArgs = []) {
     let out = '';
     child.stdout.on('data', (c) => {
       out += c;
-      if (out.includes('\n')) resolve(JSON.parse(out));
+      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
     });
     child.once('exit', (code) => reject(new Error(`${framework} server exited with ${code}`)));
-    setTimeout(() => reject(new Error(`${framework} server did not start in 60 s`)), 60_000).unref();
+    setTimeout(
+      () => reject(new Error(`${framework} server did not start in 60 s`)),
+      60_000,
+    ).unref();
   });
   return { child, ports };
 }
 
 function load(spec) {
   return new Promise((resolve, reject) => {
-    const [cmd, args] = pinned(1, [process.execPath, path.join(here, 'load.mjs'), JSON.stringify(spec)]);
+    const [cmd, args] = pinned(1, [
+      process.execPath,
+      path.join(here, 'load.mjs'),
+      JSON.stringify(spec),
+    ]);
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (c) => {
@@ -111,7 +122,10 @@ async function benchFramework(framework) {
   const server = startServer(framework);
   try {
     const ports = await server.ports;
-    const names = Object.keys(LOADS).filter((n) => !LOADS[n].redis || ports[LOADS[n].variant]);
+    // --quick leaves the Redis loads out and skips the warm-up (a smoke, not figures).
+    const names = Object.keys(LOADS).filter(
+      (n) => !LOADS[n].redis || (!quick && ports[LOADS[n].variant]),
+    );
     const spec = (name, secs) => ({
       port: ports[LOADS[name].variant],
       kind: LOADS[name].kind,
@@ -121,7 +135,7 @@ async function benchFramework(framework) {
       expectedRps: LOADS[name].signed ? 25_000 : 0,
     });
     // Warm-up: JIT, the token cache (one exchange), the limiter's first window.
-    for (const name of names) await load(spec(name, 1));
+    if (!quick) for (const name of names) await load(spec(name, 1));
     const perRound = [];
     for (let r = 0; r < rounds; r++) {
       const order = names.slice(r % names.length).concat(names.slice(0, r % names.length));
@@ -144,7 +158,11 @@ async function benchFramework(framework) {
       const pair = LOADS[name].pair;
       if (pair) {
         const ratios = perRound.map((r) => r[name].rps / r[pair].rps);
-        out.ratio[name] = { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+        out.ratio[name] = {
+          median: median(ratios),
+          min: Math.min(...ratios),
+          max: Math.max(...ratios),
+        };
       }
     }
     return out;

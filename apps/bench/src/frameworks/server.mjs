@@ -62,20 +62,20 @@ async function express(v) {
     );
   }
   if (v.verify) {
-    app.post('/hook', aura.verifyAuraSignature({ secrets, ...v.verify }), (req, res) => {
+    app.post('/hook', aura.verifyAuraSignature({ secrets, ...v.verify }), (_req, res) => {
       res.json(ok);
     });
   } else {
-    app.post('/hook', Express.json({ limit: '1mb' }), (req, res) => {
+    app.post('/hook', Express.json({ limit: '1mb' }), (_req, res) => {
       res.json(ok);
     });
   }
   // GET /guarded: behind the token guard in the token variant, plain elsewhere (its bare pair).
   if (v.token) {
     app.use(aura.auraMiddleware({ client }));
-    app.get('/guarded', aura.requireAuraToken(), (req, res) => res.json(ok));
+    app.get('/guarded', aura.requireAuraToken(), (_req, res) => res.json(ok));
   } else {
-    app.get('/guarded', (req, res) => res.json(ok));
+    app.get('/guarded', (_req, res) => res.json(ok));
   }
   return listenNode(app);
 }
@@ -223,7 +223,10 @@ async function nest(v, platform) {
   const hookDecorators = [common.Post('hook'), common.HttpCode(200)];
   if (v.verify) hookDecorators.push(aura.AuraSigned({ secrets, ...v.verify }));
   method('hook', hookDecorators);
-  method('guarded', v.token ? [common.Get('guarded'), aura.RequireAuraToken()] : [common.Get('guarded')]);
+  method(
+    'guarded',
+    v.token ? [common.Get('guarded'), aura.RequireAuraToken()] : [common.Get('guarded')],
+  );
   Reflect.decorate([common.Controller()], HookController);
 
   const imports = [];
