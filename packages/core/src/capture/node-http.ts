@@ -166,6 +166,8 @@ class NodeTee {
 
   #headersGiven(args: unknown[]): void {
     try {
+      // `writeHead(status)` alone (Node's own implicit call from `end()`) gives no headers.
+      if (typeof args[1] !== 'object' && typeof args[2] !== 'object') return;
       const given = writeHeadHeaders(args);
       this.#given = this.#given === undefined ? given : { ...this.#given, ...given };
     } catch {
