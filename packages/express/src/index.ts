@@ -7,4 +7,4 @@ export {
   requireAuraToken,
   verifyAuraSignature,
 } from './middleware';
-export type { AuraCaller } from './types';
+export type { AuraAuthorizeRequest, AuraCaller } from './types';

@@ -25,6 +25,7 @@ import express, {
   type Response,
   type Router,
 } from 'express';
+import type { AuraAuthorizeRequest } from './types';
 
 const RAW_BODY = Symbol.for('@aura/express.rawBody');
 const RAW_BODY_FIX =
@@ -78,8 +79,11 @@ export function auraMiddleware(
 }
 
 /** `POST /upload-token`, `/submit`, `/withdraw` (and opt-in `/exchange`), under any prefix. */
-export function auraRouter(options: AuraRoutesOptions<Request>): Router {
-  const routes = createAuraRoutes<Request>({ getClient: (req) => req.aura, ...options });
+export function auraRouter(options: AuraRoutesOptions<AuraAuthorizeRequest>): Router {
+  const routes = createAuraRoutes<AuraAuthorizeRequest>({
+    getClient: (req) => req.aura,
+    ...options,
+  });
   const router = express.Router();
   for (const route of routes) {
     const read = rawReader(route.maxBodyBytes, true);

@@ -8,6 +8,7 @@ import express, {
 } from 'express';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  type AuraAuthorizeRequest,
   type AuraCaller,
   auraErrorHandler,
   auraMiddleware,
@@ -40,11 +41,30 @@ describe('@aura/express types', () => {
   it("hands authorize Express's own request, sync or async", () => {
     auraRouter({
       authorize: (req) => {
-        expectTypeOf(req).toEqualTypeOf<Request>();
+        expectTypeOf(req).toEqualTypeOf<AuraAuthorizeRequest>();
+        expectTypeOf(req).toMatchTypeOf<Request>();
         return req.get('x-user') ?? null;
       },
     });
     auraRouter({ authorize: async () => ({ id: 'u' }), rateLimit: { max: 5 } });
+  });
+
+  it('declares req.user on the authorize request, for apps without auth-library types', () => {
+    // This project declares `req.user` (test/support/user.ts); the README's
+    // `authorize: (req) => req.user ?? null` compiling without it is test/external's job.
+    expectTypeOf<AuraAuthorizeRequest>().toHaveProperty('user');
+    expectTypeOf<AuraAuthorizeRequest>().toMatchTypeOf<{ user?: unknown }>();
+    auraRouter({ authorize: (req) => req.user ?? null });
+  });
+
+  it("lets an auth library's own req.user type win", () => {
+    // test/support/user.ts declares `req.user` the way Passport does; that type reaches authorize.
+    auraRouter({
+      authorize: (req) => {
+        expectTypeOf(req.user).toEqualTypeOf<{ id: string } | undefined>();
+        return req.user?.id ?? null;
+      },
+    });
   });
 
   it('fits express.json({ verify }) and refuses options of the wrong shape', () => {
