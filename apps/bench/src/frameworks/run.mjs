@@ -97,7 +97,21 @@ function startServer(framework, extraArgs = []) {
   return { child, ports };
 }
 
-function load(spec) {
+/** A load, tried again (up to ten times, 3 s apart) if its process fails: on a shared tree a
+ * package's dist can be mid-rebuild for a moment. */
+async function load(spec) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await loadOnce(spec);
+    } catch (error) {
+      if (attempt >= 10) throw error;
+      process.stderr.write(`[load] ${error.message}; trying again\n`);
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+  }
+}
+
+function loadOnce(spec) {
   return new Promise((resolve, reject) => {
     const [cmd, args] = pinned(1, [
       process.execPath,
@@ -119,9 +133,20 @@ function load(spec) {
 }
 
 async function benchFramework(framework) {
-  const server = startServer(framework);
+  let server;
+  let ports;
+  for (let attempt = 0; ports === undefined; attempt++) {
+    server = startServer(framework);
+    try {
+      ports = await server.ports;
+    } catch (error) {
+      server.child.kill('SIGTERM');
+      if (attempt >= 10) throw error;
+      process.stderr.write(`[${framework}] ${error.message}; trying again\n`);
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+  }
   try {
-    const ports = await server.ports;
     // --quick leaves the Redis loads out and skips the warm-up (a smoke, not figures).
     const names = Object.keys(LOADS).filter(
       (n) => !LOADS[n].redis || (!quick && ports[LOADS[n].variant]),
@@ -132,7 +157,7 @@ async function benchFramework(framework) {
       bodyBytes: LOADS[name].bodyBytes,
       seconds: secs,
       connections,
-      expectedRps: LOADS[name].signed ? 25_000 : 0,
+      expectedRps: LOADS[name].signed ? 8_000 : 0, // above this machine's best; `exhausted` says if not
     });
     // Warm-up: JIT, the token cache (one exchange), the limiter's first window.
     if (!quick) for (const name of names) await load(spec(name, 1));

@@ -87,6 +87,8 @@ async function fastify(v) {
   const app = Fastify({ bodyLimit: 1024 * 1024 });
   const client = newClient();
   if (v.capture) await app.register(aura.auraCapture(v.capture));
+  // The plugin first: it keeps the raw bytes the verifier checks, and gives the guard its client.
+  if (v.verify || v.token) await app.register(aura.auraPlugin, { client });
   if (v.upload) {
     await app.register(aura.auraRoutes, {
       prefix: '/api/aura',
@@ -101,7 +103,6 @@ async function fastify(v) {
     app.post('/hook', () => ok);
   }
   if (v.token) {
-    await app.register(aura.auraPlugin, { client });
     app.get('/guarded', { preHandler: aura.requireAuraToken() }, () => ok);
   } else {
     app.get('/guarded', () => ok);

@@ -25,7 +25,7 @@ export function barChart({
   const plot = width - left - right;
   const top = 58;
   const groupHeights = groups.map((g) => g.bars.length * (barH + gap) - gap);
-  const height = top + groupHeights.reduce((s, h) => s + h + groupGap, 0) + 40;
+  const height = top + groupHeights.reduce((s, h) => s + h + groupGap, 0) + 52;
   const x = (v) => left + (Math.min(v, max) / max) * plot;
   const out = [];
   out.push(
@@ -62,11 +62,13 @@ export function barChart({
   });
   const bottom = y;
   out.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="#333"/>`);
-  for (const line of lines) {
+  // Reference labels alternate between two rows, so close lines (0.97, 1.0) stay legible.
+  for (const [i, line] of lines.entries()) {
     const lx2 = x(line.at);
+    const labelY = bottom + 14 + (i % 2) * 13;
     out.push(
       `<line x1="${lx2.toFixed(1)}" y1="${top}" x2="${lx2.toFixed(1)}" y2="${bottom}" stroke="${line.color ?? '#c00'}" stroke-dasharray="4 3"/>`,
-      `<text x="${lx2.toFixed(1)}" y="${bottom + 14}" text-anchor="middle" fill="${line.color ?? '#c00'}">${esc(line.label)}</text>`,
+      `<text x="${lx2.toFixed(1)}" y="${labelY}" text-anchor="middle" fill="${line.color ?? '#c00'}">${esc(line.label)}</text>`,
     );
   }
   out.push('</svg>');
