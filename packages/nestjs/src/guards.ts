@@ -6,13 +6,11 @@
 import {
   AuraClient,
   auraErrorResponse,
-  bodyTooLarge,
   createInboundVerifier,
   ensureAuraToken,
   type InboundVerifier,
   type InboundVerifierOptions,
   rawBodyUnavailable,
-  readBodyLimited,
 } from '@aura/core';
 import {
   type ArgumentsHost,
@@ -29,7 +27,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost, Reflector } from '@nestjs/core';
-import { type AuraRequest, neutralRequest, nodeRequest, refusal, reply } from './http';
+import { type AuraRequest, bodyBytes, neutralRequest, refusal, reply } from './http';
 
 const AURA_SIGNED = Symbol.for('@aura/nestjs.signed');
 const RAW_BODY_FIX =
@@ -51,18 +49,6 @@ export class RequireAuraTokenGuard implements CanActivate {
   }
 }
 
-/** The bytes to verify: those Nest kept, the stream if no parser read it, or the refusal. */
-async function rawBytes(req: AuraRequest, verifier: InboundVerifier) {
-  const kept = req.rawBody;
-  if (kept instanceof Uint8Array) return { ok: true as const, bytes: kept };
-  const raw = nodeRequest(req);
-  // No parser took this body (a type Nest does not parse, or none): read it as it arrives.
-  if (!raw.readableEnded) {
-    return readBodyLimited(raw, verifier.maxBodyBytes, raw.headers['content-length']);
-  }
-  return { ok: false as const, response: rawBodyUnavailable(RAW_BODY_FIX) };
-}
-
 /** Lets through only calls signed by a known app; see `@AuraSigned()`. */
 @Injectable()
 export class AuraSignedGuard implements CanActivate {
@@ -77,11 +63,12 @@ export class AuraSignedGuard implements CanActivate {
     // Fail closed: this guard without its options cannot know whom to let in.
     if (verifier === undefined) throw new Error('AuraSignedGuard needs @AuraSigned(options)');
     const req = context.switchToHttp().getRequest<AuraRequest>();
-    const read = await rawBytes(req, verifier);
+    // No bytes: a parser consumed the body and Nest kept none; a re-serialised one never matches.
+    const read = (await bodyBytes(req, verifier.maxBodyBytes)) ?? {
+      ok: false as const,
+      response: rawBodyUnavailable(RAW_BODY_FIX),
+    };
     if (!read.ok) throw refusal(this.adapterHost, context, read.response);
-    if (read.bytes.length > verifier.maxBodyBytes) {
-      throw refusal(this.adapterHost, context, bodyTooLarge(verifier.maxBodyBytes));
-    }
     const body = read.bytes.length === 0 ? undefined : read.bytes;
     const result = await verifier.verify(neutralRequest(req), body);
     if (!result.ok) throw refusal(this.adapterHost, context, result.response);

@@ -3,7 +3,12 @@
  * core's answer written through `HttpAdapterHost`, so one code path serves Express and Fastify.
  */
 import type { IncomingMessage } from 'node:http';
-import type { NeutralRequest, NeutralResponse } from '@aura/core';
+import {
+  bodyTooLarge,
+  type NeutralRequest,
+  type NeutralResponse,
+  readBodyLimited,
+} from '@aura/core';
 import { type ExecutionContext, HttpException } from '@nestjs/common';
 import type { HttpAdapterHost } from '@nestjs/core';
 
@@ -23,6 +28,22 @@ export interface AuraRequest {
 /** Node's own request: Fastify's `request.raw`, or Express's `req` itself. */
 export function nodeRequest(req: AuraRequest): IncomingMessage & { originalUrl?: string } {
   return (req.raw ?? req) as IncomingMessage & { originalUrl?: string };
+}
+
+/**
+ * The body's bytes, up to `limit`: those Nest kept (`{ rawBody: true }`), else the stream as it
+ * arrives when no parser took it (a type Nest does not parse, or none); `undefined` when a parser
+ * consumed the stream and kept nothing.
+ */
+export async function bodyBytes(req: AuraRequest, limit: number) {
+  const kept = req.rawBody;
+  if (kept instanceof Uint8Array) {
+    if (kept.length > limit) return { ok: false as const, response: bodyTooLarge(limit) };
+    return { ok: true as const, bytes: kept };
+  }
+  const raw = nodeRequest(req);
+  if (raw.readableEnded) return undefined;
+  return readBodyLimited(raw, limit, raw.headers['content-length']);
 }
 
 export function neutralRequest(req: AuraRequest): NeutralRequest {

@@ -14,8 +14,6 @@ import {
   createAuraRoutes,
   errorResponse,
   type NeutralResponse,
-  type RouteBody,
-  readBodyLimited,
   resolveAuraClient,
 } from '@aura/core';
 import {
@@ -38,7 +36,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { map } from 'rxjs';
-import { type AuraRequest, nodeRequest, refusal, reply, setHeaders } from './http';
+import { type AuraRequest, bodyBytes, refusal, reply, setHeaders } from './http';
 
 /** `routes`: the core's route options, under `prefix` (default: the app's root). */
 export type AuraModuleRoutes = Omit<AuraRoutesOptions<AuraRequest>, 'client' | 'getClient'> & {
@@ -101,15 +99,6 @@ function routesController(): Type {
   return AuraRoutesController;
 }
 
-/** The body as the core takes it: the bytes Nest kept or nobody read, else what Nest parsed. */
-async function routeBody(req: AuraRequest, limit: number): Promise<RouteBody | NeutralResponse> {
-  if (req.rawBody instanceof Uint8Array) return { raw: req.rawBody };
-  const raw = nodeRequest(req);
-  if (raw.readableEnded) return { parsed: req.body };
-  const read = await readBodyLimited(raw, limit, raw.headers['content-length']);
-  return read.ok ? { raw: read.bytes } : read.response;
-}
-
 /**
  * Creates the core's routes (options checked now: a bad one stops the start-up) and adds each
  * as a `@Post(path) @HttpCode(200)` handler of `controller`, under `@Controller(prefix)`. Runs
@@ -129,8 +118,10 @@ function mountRoutes(
       const route = this.mounted.routes.find((r) => r.path === path);
       // Another app built from this definition mounted it, with other options.
       if (route === undefined) return errorResponse(404, 'not_found', `no route ${path}`);
-      const body = await routeBody(req, route.maxBodyBytes);
-      return 'status' in body ? body : route.handle(req, body);
+      // The bytes Nest kept or nobody read, else what Nest's parser made of them.
+      const read = await bodyBytes(req, route.maxBodyBytes);
+      if (read === undefined) return route.handle(req, { parsed: req.body });
+      return read.ok ? route.handle(req, { raw: read.bytes }) : read.response;
     }
     Object.defineProperty(proto, path, { value: handle, configurable: true });
     const descriptor = Object.getOwnPropertyDescriptor(proto, path) as PropertyDescriptor;
