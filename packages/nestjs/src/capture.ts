@@ -12,7 +12,7 @@
  * `onApplicationShutdown` delivers what is queued (enable `app.enableShutdownHooks()` for
  * signals).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import {
   type CaptureControls,
   type CaptureOptions,
@@ -30,7 +30,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { AuraRequest } from './http';
+import { type AuraRequest, nodeRequest } from './http';
 
 /** The injection token of the module's capture (`@Inject(AURA_CAPTURE) capture: AuraCapture`). */
 export const AURA_CAPTURE = Symbol.for('@aura/nestjs.capture');
@@ -39,8 +39,6 @@ export interface AuraCaptureOptions extends CaptureOptions<AuraRequest>, Capture
   /** The application's user for the event, e.g. `(req) => req.user?.id`. */
   user?: (req: AuraRequest) => { id: string } | string | undefined;
 }
-
-type NodeRequest = IncomingMessage & { originalUrl?: string };
 
 /**
  * Express-style middleware (`app.use(capture)` also works on the Express platform), carrying
@@ -53,16 +51,13 @@ export type AuraCapture = ((req: AuraRequest, res: ServerResponse, next: () => v
     fastifyRequest(request: AuraRequest, reply: { raw: ServerResponse }): void;
   };
 
-function expressRoute(req: AuraRequest): string | null {
+/** The route template: Express's `req.route.path` under its base, or Fastify's route URL. */
+function routeOf(req: AuraRequest): string | null {
+  const fastify = (req.routeOptions as { url?: unknown } | undefined)?.url;
+  if (typeof fastify === 'string') return fastify;
   const path = (req.route as { path?: unknown } | undefined)?.path;
   if (path === undefined) return null;
-  const base = typeof req.baseUrl === 'string' ? req.baseUrl : '';
-  return `${base}${typeof path === 'string' ? path : String(path)}`;
-}
-
-function fastifyRoute(request: AuraRequest): string | null {
-  const url = (request.routeOptions as { url?: unknown } | undefined)?.url;
-  return typeof url === 'string' ? url : null;
+  return `${typeof req.baseUrl === 'string' ? req.baseUrl : ''}${String(path)}`;
 }
 
 /**
@@ -72,16 +67,14 @@ function fastifyRoute(request: AuraRequest): string | null {
 export function auraCapture(options: AuraCaptureOptions = {}): AuraCapture {
   const recorder = createCaptureRecorder<AuraRequest>(options);
   const { user } = options;
-  const start = (
-    req: AuraRequest,
-    raw: NodeRequest,
-    res: ServerResponse,
-    route: () => string | null,
-  ) => {
+  const start = (req: AuraRequest, res: ServerResponse) => {
+    const raw = nodeRequest(req);
     captureNodeHttp(recorder, raw, res, req, {
       url: raw.originalUrl ?? raw.url,
-      route,
       // Methods, not arrow properties: nothing per request is a named closure.
+      route() {
+        return routeOf(req);
+      },
       caller() {
         return req.auraCaller ?? undefined;
       },
@@ -95,16 +88,17 @@ export function auraCapture(options: AuraCaptureOptions = {}): AuraCapture {
     });
   };
   const middleware = (req: AuraRequest, res: ServerResponse, next: () => void) => {
-    start(req, req as unknown as NodeRequest, res, () => expressRoute(req));
+    start(req, res);
     next();
   };
+  const { flush, shutdown, stats, ready } = recorder;
   return Object.assign(middleware, {
-    flush: recorder.flush,
-    shutdown: recorder.shutdown,
-    stats: recorder.stats,
-    ready: recorder.ready,
+    flush,
+    shutdown,
+    stats,
+    ready,
     fastifyRequest: (request: AuraRequest, reply: { raw: ServerResponse }) => {
-      start(request, request.raw as NodeRequest, reply.raw, () => fastifyRoute(request));
+      start(request, reply.raw);
     },
   });
 }
