@@ -219,7 +219,7 @@ export function markdown(latest) {
       if (r?.skipped) lines.push(`| ${name} | skipped: ${r.skipped} | | |`);
       else if (r)
         lines.push(
-          `| ${r.version ? `${name} ${r.version.replace(/^deno /, '')}` : name} | ${r.backend} | ${k(r.signsPerSecond)} | ${k(r.verifiesPerSecond)} |`,
+          `| ${r.version ? `${name} ${r.version.replace(/^deno /, '').replace(/ \(.*$/, '')}` : name} | ${r.backend} | ${k(r.signsPerSecond)} | ${k(r.verifiesPerSecond)} |`,
         );
     }
     const w = latest.runtimes.workerd;
@@ -347,10 +347,11 @@ if (process.argv[1] === new URL(import.meta.url).pathname) {
   const from = arg('--from');
   let parts;
   if (from) {
-    const read = (f) =>
-      existsSync(path.join(from, f))
-        ? JSON.parse(readFileSync(path.join(from, f), 'utf8'))
-        : undefined;
+    const read = (f) => {
+      const file = path.join(from, f);
+      const text = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+      return text ? JSON.parse(text.split('\n').at(-1)) : undefined; // a part not run: left out
+    };
     parts = {
       adapters20: read('adapters-node20.json'),
       adapters24: read('adapters-node24.json'),
