@@ -25,6 +25,8 @@ async function measure(name) {
     cwd: path.join(here, '..', '..'),
     env: { ...process.env, BENCH_VERIFY_POOL: String(pool) },
     stdio: ['ignore', 'pipe', 'inherit'],
+    // Its own process group: `.bin/bun` and `.bin/deno` may be wrappers, and the runtime their child.
+    detached: true,
   });
   try {
     const info = await new Promise((resolve, reject) => {
@@ -75,7 +77,11 @@ async function measure(name) {
       verifyRange: [Math.min(...rates.verify), Math.max(...rates.verify)],
     };
   } finally {
-    child.kill('SIGTERM');
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      child.kill('SIGTERM');
+    }
   }
 }
 
