@@ -317,7 +317,7 @@ export function charts(latest) {
 export function writeAll(latest) {
   writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(latest, null, 2)}\n`);
   const md = markdown(latest);
-  writeFileSync(path.join(resultsDir, 'latest.md'), `${md}\n`);
+  writeFileSync(path.join(root, 'results/latest.md'), `${md}\n`);
   const c = charts(latest);
   writeFileSync(path.join(resultsDir, 'ratios.svg'), c.ratios);
   writeFileSync(path.join(resultsDir, 'signing.svg'), c.signing);
