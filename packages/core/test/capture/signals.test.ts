@@ -1,7 +1,8 @@
 // `handleSignals: true` in a real process: on SIGTERM what is queued is delivered, then the
 // signal takes its course (the process ends by SIGTERM, as it would without capture).
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,14 +31,17 @@ process.kill(process.pid, 'SIGTERM');
 `,
   );
   const bundle = path.join(dir, 'child.mjs');
-  execFileSync(path.join(root, 'node_modules/.bin/esbuild'), [
-    entry,
-    '--bundle',
-    '--platform=node',
-    '--format=esm',
-    `--outfile=${bundle}`,
-    '--log-level=error',
-  ]);
+  // esbuild through tsup (a root dev dependency), as pnpm links no esbuild bin at the root.
+  const fromTsup = createRequire(createRequire(path.join(root, 'package.json')).resolve('tsup'));
+  const esbuild = fromTsup('esbuild') as { buildSync(options: Record<string, unknown>): unknown };
+  esbuild.buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: bundle,
+    logLevel: 'error',
+  });
   const child = spawn(process.execPath, [bundle], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => {
