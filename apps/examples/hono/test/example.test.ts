@@ -1,102 +1,11 @@
 // Boots the example with its one command (`node start.js`: a sandbox on a free port, then the
 // server) and drives it as a browser and a partner service would; then stops it with SIGTERM.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeExample } from '../../test-support/example-suite';
 
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const run = promisify(execFile);
-
-let child: ChildProcess;
-let url: string;
-let output = '';
-let exited: Promise<number | null>;
-
-beforeAll(async () => {
-  // No AURA_* from the outside: the example must start its own sandbox.
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('AURA_')),
-  );
-  child = spawn(process.execPath, ['start.js'], {
-    cwd: dir,
-    env: { ...env, PORT: '0', SANDBOX_PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  exited = new Promise((resolve) => child.once('exit', resolve));
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`not listening within 15 s:\n${output}`)),
-      15_000,
-    );
-    const read = (chunk: Buffer) => {
-      output += chunk;
-      // The banner's last line: everything before it has been printed too.
-      const match = /node call-hook\.js (http:\/\/127\.0\.0\.1:\d+)\/hooks\/aura\n/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on('data', read);
-    child.stderr?.on('data', read);
-    child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
-  });
-}, 20_000);
-
-afterAll(async () => {
-  if (child.exitCode === null) child.kill('SIGKILL');
-});
-
-function request(pathname: string, init: RequestInit = {}) {
-  return fetch(`${url}${pathname}`, { ...init, signal: AbortSignal.timeout(5000) });
-}
-
-describe('apps/examples/hono', () => {
-  it('started a sandbox and printed how to call it', () => {
-    expect(output).toMatch(/Aura sandbox on http:\/\/127\.0\.0\.1:\d+\/api/);
-    expect(output).toContain(`Hono example listening on ${url}`);
-    expect(output).toContain(`${url}/api/aura/upload-token`);
-  });
-
-  it('hands a signed-in user an upload token, and no one else', async () => {
-    const alice = await request('/api/aura/upload-token', {
-      method: 'POST',
-      headers: { 'x-demo-user': 'alice' },
-    });
-    expect(alice.status).toBe(200);
-    const answer = (await alice.json()) as { token: string; expires_at: string; scopes: string[] };
-    expect(Object.keys(answer).sort()).toEqual(['expires_at', 'scopes', 'token']);
-    expect(answer.token).toMatch(/^aubt_/);
-    expect(answer.scopes.sort()).toEqual(['integration:read', 'upload:init', 'upload:manage']);
-
-    const nobody = await request('/api/aura/upload-token', { method: 'POST' });
-    expect(nobody.status).toBe(401);
-  });
-
-  it('serves the uploader config behind requireAuraToken', async () => {
-    const response = await request('/uploads/config');
-
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ lift: { endpoint: expect.any(String) } });
-  });
-
-  it('takes a signed call from billing-worker (call-hook.js), and refuses an unsigned one', async () => {
-    const { stdout } = await run(process.execPath, ['call-hook.js', `${url}/hooks/aura`], {
-      cwd: dir,
-      timeout: 15_000,
-    });
-    expect(stdout.trim()).toBe(
-      '200 {"from":"billing-worker","got":{"event":"invoice.paid","invoice":"inv_123"}}',
-    );
-
-    const unsigned = await request('/hooks/aura', { method: 'POST', body: '{}' });
-    expect(unsigned.status).toBe(401);
-  });
-
-  it('stops cleanly on SIGTERM', async () => {
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-  });
+describeExample({
+  name: 'hono',
+  title: 'Hono',
+  dir: path.join(path.dirname(fileURLToPath(import.meta.url)), '..'),
 });
