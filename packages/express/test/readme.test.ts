@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { signRequest } from '@aura/core';
 import { type Sandbox, startSandbox } from '@aura/sandbox';
-import { call } from '@aura/test-kit';
+import { call, stubAuraEnv } from '@aura/test-kit';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listen } from './support/app';
@@ -16,11 +16,7 @@ let close: () => Promise<void>;
 
 beforeAll(async () => {
   sandbox = await startSandbox();
-  vi.stubEnv('AURA_BASE_URL', sandbox.apiUrl);
-  vi.stubEnv('AURA_APP_ID', sandbox.credentials.appId);
-  vi.stubEnv('AURA_APP_SECRET', sandbox.credentials.appSecret);
-  vi.stubEnv('AURA_API_KEY', sandbox.credentials.apiKey);
-  vi.stubEnv('BILLING_SERVICE_SECRET', BILLING_SECRET);
+  stubAuraEnv(sandbox, { BILLING_SERVICE_SECRET: BILLING_SECRET });
   const { app } = (await import('./readme.example')) as unknown as { app: express.Express };
   // What the app's own authentication would do: a user from the session (here, a header).
   const outer = express();

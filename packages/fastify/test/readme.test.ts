@@ -1,20 +1,16 @@
 // The README's opening block, run as written: the lines of issue 11 a user copies, with only the
 // `listen` on port 3000 swapped for a free port on 127.0.0.1, against a real sandbox.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signRequest } from '@aura/core';
 import { type Sandbox, startSandbox } from '@aura/sandbox';
+import { readmeBlocks, squashCode, stubAuraEnv, typeProblems } from '@aura/test-kit';
 import type { FastifyInstance } from 'fastify';
-import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const readme = readFileSync(path.join(here, '../README.md'), 'utf8');
-const blocks = [...readme.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map(([, lang, code]) => ({
-  lang,
-  code: code ?? '',
-}));
+const blocks = readmeBlocks(path.join(here, '../README.md'));
 const LISTEN = 'await app.listen({ port: 3000 });';
 const WORKER = { appId: 'billing-worker', appSecret: 'billing-worker-secret-0123456789' };
 
@@ -26,12 +22,7 @@ let app: FastifyInstance;
 let url: string;
 beforeAll(async () => {
   sandbox = await startSandbox();
-  const { appId, appSecret, apiKey } = sandbox.credentials;
-  vi.stubEnv('AURA_BASE_URL', sandbox.apiUrl);
-  vi.stubEnv('AURA_APP_ID', appId);
-  vi.stubEnv('AURA_APP_SECRET', appSecret);
-  vi.stubEnv('AURA_API_KEY', apiKey);
-  vi.stubEnv('BILLING_WORKER_SECRET', WORKER.appSecret);
+  stubAuraEnv(sandbox, { BILLING_WORKER_SECRET: WORKER.appSecret });
 
   mkdirSync(path.dirname(blockFile), { recursive: true });
   const listen =
@@ -61,35 +52,15 @@ app.post('/hooks/aura', { preHandler: verifyAuraSignature({ secrets }) }, async 
 app.get('/uploads/config', { preHandler: requireAuraToken() }, (request) => request.aura.getUploaderConfig());
 app.setErrorHandler(auraErrorHandler);                           // opt-in, never set implicitly
 `;
-    // Compared without spacing, comments and trailing commas: the README's blocks are formatted
-    // by Biome like every other file.
-    const squash = (code: string) =>
-      code
-        .replace(/\/\/[^\n]*/g, '')
-        .replace(/\s+/g, '')
-        .replace(/,([)\]}])/g, '$1');
-    expect(squash(blocks[1]!.code)).toContain(squash(issue));
+    expect(squashCode(blocks[1]!.code)).toContain(squashCode(issue));
     expect(blocks[1]!.code).toContain(LISTEN);
   });
 
   it('compiles under the strict tsconfig, with the types the package declares', {
     timeout: 60_000,
   }, () => {
-    const config = ts.getParsedCommandLineOfConfigFile(
-      path.join(here, '../tsconfig.json'),
-      {},
-      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
-    );
-    const source = (name: string) => path.join(here, `../../${name}/src/index.ts`);
-    const program = ts.createProgram([blockFile], {
-      ...config!.options,
-      // The packages as sources, the way the tests run them, rather than stale builds.
-      paths: { '@aura/fastify': [source('fastify')], '@aura/core': [source('core')] },
-    });
-    const problems = ts
-      .getPreEmitDiagnostics(program)
-      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-    expect(problems).toEqual([]);
+    // The packages as sources, the way the tests run them, rather than stale builds.
+    expect(typeProblems([blockFile], path.join(here, '..'), ['fastify', 'core'])).toEqual([]);
   });
 
   it('upload-token: 401 without a signed-in user', async () => {

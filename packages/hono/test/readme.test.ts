@@ -1,21 +1,17 @@
 // The README's opening block, run as written: the lines of issue 11 a user copies, with only
 // `serve(…, port: 3000)` swapped for a free port on 127.0.0.1, against a real sandbox.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signRequest } from '@aura/core';
 import { type Sandbox, startSandbox } from '@aura/sandbox';
-import ts from 'typescript';
+import { readmeBlocks, squashCode, stubAuraEnv, typeProblems } from '@aura/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const readme = readFileSync(path.join(here, '../README.md'), 'utf8');
-const blocks = [...readme.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map(([, lang, code]) => ({
-  lang,
-  code: code ?? '',
-}));
+const blocks = readmeBlocks(path.join(here, '../README.md'));
 const SERVE = 'serve({ fetch: app.fetch, port: 3000 });';
 const WORKER = { appId: 'billing-worker', appSecret: 'billing-worker-secret-0123456789' };
 
@@ -27,12 +23,7 @@ let server: Server;
 let url: string;
 beforeAll(async () => {
   sandbox = await startSandbox();
-  const { appId, appSecret, apiKey } = sandbox.credentials;
-  vi.stubEnv('AURA_BASE_URL', sandbox.apiUrl);
-  vi.stubEnv('AURA_APP_ID', appId);
-  vi.stubEnv('AURA_APP_SECRET', appSecret);
-  vi.stubEnv('AURA_API_KEY', apiKey);
-  vi.stubEnv('BILLING_WORKER_SECRET', WORKER.appSecret);
+  stubAuraEnv(sandbox, { BILLING_WORKER_SECRET: WORKER.appSecret });
 
   mkdirSync(path.dirname(blockFile), { recursive: true });
   const code = blocks[1]!.code.replace(
@@ -73,12 +64,7 @@ describe('README', () => {
         c.json({ from: c.var.auraCaller.appId, got: await c.req.json() }));
       app.get('/uploads/config', requireAuraToken(), async (c) => c.json(await c.var.aura.getUploaderConfig()));
       app.onError(auraErrorHandler);`;
-    const squash = (code: string) =>
-      code
-        .replace(/\/\/[^\n]*/g, '')
-        .replace(/\s+/g, '')
-        .replace(/,\)/g, ')');
-    expect(squash(blocks[1]!.code)).toContain(squash(issue));
+    expect(squashCode(blocks[1]!.code)).toContain(squashCode(issue));
     expect(blocks[1]!.code).toContain(SERVE);
   });
 
@@ -93,21 +79,8 @@ describe('README', () => {
         return file;
       });
     expect(files.length).toBeGreaterThanOrEqual(3);
-    const config = ts.getParsedCommandLineOfConfigFile(
-      path.join(here, '../tsconfig.json'),
-      {},
-      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
-    );
-    const source = (name: string) => path.join(here, `../../${name}/src/index.ts`);
-    const program = ts.createProgram(files, {
-      ...config!.options,
-      // The packages as sources, the way the tests run them, rather than stale builds.
-      paths: { '@aura/hono': [source('hono')], '@aura/core': [source('core')] },
-    });
-    const problems = ts
-      .getPreEmitDiagnostics(program)
-      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-    expect(problems).toEqual([]);
+    // The packages as sources, the way the tests run them, rather than stale builds.
+    expect(typeProblems(files, path.join(here, '..'), ['hono', 'core'])).toEqual([]);
   });
 
   it('upload-token: 401 without a signed-in user', async () => {

@@ -10,3 +10,4 @@ export type { Answer, SignedCall } from './http';
 export { call, rawRequest, signedCall, signedParts } from './http';
 export type { Mount, Mounted, MountSetup, MountVariant } from './mount';
 export { PATHS, USER_HEADER } from './mount';
+export { type ReadmeBlock, readmeBlocks, squashCode, stubAuraEnv, typeProblems } from './readme';
