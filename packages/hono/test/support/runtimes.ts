@@ -4,7 +4,7 @@
  * that runtime: its WebCrypto build on workerd), started once, listening on 127.0.0.1.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -56,8 +56,10 @@ export function runtimeBinary(runtime: RuntimeName): { path: string } | { missin
   let binary = path.join(packageDir, 'node_modules', '.bin', runtime);
   if (runtime === 'workerd') {
     try {
+      // From where pnpm's link points: `workerd` is miniflare's own dependency, beside it in the
+      // store, not under this package's node_modules.
       const fromMiniflare = createRequire(
-        path.join(packageDir, 'node_modules/miniflare/package.json'),
+        realpathSync(path.join(packageDir, 'node_modules/miniflare/package.json')),
       );
       binary = (fromMiniflare('workerd') as { default: string }).default;
     } catch (error) {
