@@ -7,7 +7,7 @@
  */
 import { AURA_SCOPES, MAX_TOKEN_TTL } from '../aura-api';
 import type { AuraClient } from '../client/client';
-import type { AuraScope } from '../client/types';
+import type { AuraScope, ManageResult } from '../client/types';
 import { AuraError } from '../errors';
 import { type AuraClientSource, resolveAuraClient } from './client';
 import { auraErrorResponse } from './errors';
@@ -381,12 +381,7 @@ function tokenAnswer(token: { token: string; expiresAt: Date; scopes: string[] }
   });
 }
 
-function manageAnswer(result: {
-  success: boolean;
-  uploadId: string;
-  status: string;
-  message?: string;
-}) {
+function manageAnswer(result: ManageResult) {
   return jsonResponse(200, {
     success: result.success,
     upload_id: result.uploadId,
@@ -417,10 +412,19 @@ function uploadTokenRoute<Req>(settings: Settings<Req>): AuraRoute<Req> {
   };
 }
 
-function submitRoute<Req>(settings: Settings<Req>): AuraRoute<Req> {
+/**
+ * `/submit` and `/withdraw`: the signed-in user, `{ upload_id, <optional term> }` checked, then
+ * the one client call. `readTerm` reads the route's optional field (`metadata`, `reason`).
+ */
+function manageRoute<Req, Term>(
+  settings: Settings<Req>,
+  path: '/submit' | '/withdraw',
+  readTerm: (body: Record<string, unknown>) => Field<Term | undefined>,
+  send: (client: AuraClient, uploadId: string, term: Term | undefined) => Promise<ManageResult>,
+): AuraRoute<Req> {
   return {
     method: 'POST',
-    path: '/submit',
+    path,
     maxBodyBytes: settings.maxBodyBytes,
     handle: (req, body) =>
       answer(async () => {
@@ -430,39 +434,31 @@ function submitRoute<Req>(settings: Settings<Req>): AuraRoute<Req> {
         if (!object.ok) return object.response;
         const uploadId = requiredId(object.value, 'upload_id');
         if (!uploadId.ok) return uploadId.response;
-        const metadata = optionalObject(object.value, 'metadata');
-        if (!metadata.ok) return metadata.response;
-        const result = await settings.client(req).submit({
-          uploadId: uploadId.value,
-          ...(metadata.value === undefined ? {} : { metadata: metadata.value }),
-        });
-        return manageAnswer(result);
+        const term = readTerm(object.value);
+        if (!term.ok) return term.response;
+        return manageAnswer(await send(settings.client(req), uploadId.value, term.value));
       }),
   };
 }
 
+function submitRoute<Req>(settings: Settings<Req>): AuraRoute<Req> {
+  return manageRoute(
+    settings,
+    '/submit',
+    (body) => optionalObject(body, 'metadata'),
+    (client, uploadId, metadata) =>
+      client.submit({ uploadId, ...(metadata === undefined ? {} : { metadata }) }),
+  );
+}
+
 function withdrawRoute<Req>(settings: Settings<Req>): AuraRoute<Req> {
-  return {
-    method: 'POST',
-    path: '/withdraw',
-    maxBodyBytes: settings.maxBodyBytes,
-    handle: (req, body) =>
-      answer(async () => {
-        const auth = await authenticate(settings, req);
-        if (!auth.ok) return auth.response;
-        const object = readObject(body, settings.maxBodyBytes);
-        if (!object.ok) return object.response;
-        const uploadId = requiredId(object.value, 'upload_id');
-        if (!uploadId.ok) return uploadId.response;
-        const reason = optionalString(object.value, 'reason');
-        if (!reason.ok) return reason.response;
-        const result = await settings.client(req).withdraw({
-          uploadId: uploadId.value,
-          ...(reason.value === undefined ? {} : { reason: reason.value }),
-        });
-        return manageAnswer(result);
-      }),
-  };
+  return manageRoute(
+    settings,
+    '/withdraw',
+    (body) => optionalString(body, 'reason'),
+    (client, uploadId, reason) =>
+      client.withdraw({ uploadId, ...(reason === undefined ? {} : { reason }) }),
+  );
 }
 
 /** `POST /exchange` `{ ttl?, scopes?, max_uses? }`: the Django example's view, scopes allow-listed. */
