@@ -39,6 +39,11 @@ export class BodyTee {
     this.#keep = keep;
   }
 
+  /** Bytes copied and held now (for the recorder's memory budget). */
+  get held(): number {
+    return this.#copied;
+  }
+
   /** Sets (or changes) the content type and encoding, which decide whether bytes are kept. */
   describe(contentType: string | undefined, contentEncoding: string | undefined): void {
     this.#contentType = contentType;

@@ -36,12 +36,17 @@ const MAX_STRING_COPY = 64 * 1024;
 
 type Headers = Record<string, string | string[] | number | undefined>;
 
-/** A chunk as bytes (or its length, when copying a large string is not worth it). */
-function chunkBytes(chunk: unknown, encoding: unknown): Uint8Array | number {
+/**
+ * A chunk as bytes, or its length: when only sizes are recorded (`copy` false), or when copying
+ * a large string is not worth it.
+ */
+function chunkBytes(chunk: unknown, encoding: unknown, copy: boolean): Uint8Array | number {
   if (chunk instanceof Uint8Array) return chunk;
   if (typeof chunk === 'string') {
     const enc = (typeof encoding === 'string' ? encoding : 'utf8') as BufferEncoding;
-    return chunk.length > MAX_STRING_COPY ? Buffer.byteLength(chunk, enc) : Buffer.from(chunk, enc);
+    return !copy || chunk.length > MAX_STRING_COPY
+      ? Buffer.byteLength(chunk, enc)
+      : Buffer.from(chunk, enc);
   }
   if (ArrayBuffer.isView(chunk)) {
     return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -49,9 +54,12 @@ function chunkBytes(chunk: unknown, encoding: unknown): Uint8Array | number {
   return 0;
 }
 
-/** Headers given to `writeHead(status, headers)`: an object or a flat `[name, value, …]` array. */
-function writeHeadHeaders(args: unknown[]): Headers {
-  const headers = typeof args[1] === 'object' ? args[1] : args[2];
+/**
+ * Headers given to `writeHead(status, [reason,] headers)`: an object or a flat
+ * `[name, value, …]` array.
+ */
+function writeHeadHeaders(reason: unknown, third: unknown): Headers {
+  const headers = typeof reason === 'object' ? reason : third;
   if (headers === null || typeof headers !== 'object') return {};
   if (Array.isArray(headers)) {
     const out: Headers = {};
@@ -103,6 +111,8 @@ class NodeTee {
   readonly #context: NodeCaptureContext;
   /** Headers given to `writeHead(status, headers)`, which `getHeaders()` does not show. */
   #given: Headers | undefined;
+  /** Whether bodies are kept: only then is a chunk copied (else only its length is counted). */
+  readonly #bodies: boolean;
   #described = false;
   #requestBytesSeen: boolean;
   #ended = false;
@@ -115,6 +125,7 @@ class NodeTee {
     bodies: boolean,
   ) {
     this.#handle = handle;
+    this.#bodies = bodies;
     // Without bodies the headers are read once, at the end.
     this.#described = !bodies;
     this.#res = res;
@@ -132,52 +143,74 @@ class NodeTee {
       return originalPush.call(this, chunk, encoding);
     } as typeof req.push;
 
+    // The original is applied to `arguments` as given: no rest array per call, and a call
+    // with fewer arguments reaches Node exactly as it was made.
     const originalWriteHead = res.writeHead as (...a: unknown[]) => ServerResponse;
     const originalWrite = res.write as (...a: unknown[]) => boolean;
     const originalEnd = res.end as (...a: unknown[]) => ServerResponse;
-    res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-      tee.#headersGiven(args);
-      return originalWriteHead.apply(this, args);
+    res.writeHead = function (
+      this: ServerResponse,
+      _status: unknown,
+      reason: unknown,
+      headers: unknown,
+    ) {
+      tee.#headersGiven(reason, headers);
+      // biome-ignore lint/complexity/noArguments: passes the call on unchanged, without a rest array
+      return originalWriteHead.apply(this, arguments as unknown as unknown[]);
     } as typeof res.writeHead;
-    res.write = function (this: ServerResponse, ...args: unknown[]) {
-      tee.#responseChunk(args[0], args[1]);
-      return originalWrite.apply(this, args);
+    res.write = function (this: ServerResponse, chunk: unknown, encoding: unknown) {
+      tee.#responseChunk(chunk, encoding);
+      // biome-ignore lint/complexity/noArguments: passes the call on unchanged, without a rest array
+      return originalWrite.apply(this, arguments as unknown as unknown[]);
     } as typeof res.write;
-    res.end = function (this: ServerResponse, ...args: unknown[]) {
-      tee.#responseChunk(args[0], args[1]);
-      return originalEnd.apply(this, args);
+    res.end = function (this: ServerResponse, chunk: unknown, encoding: unknown) {
+      tee.#responseChunk(chunk, encoding);
+      // biome-ignore lint/complexity/noArguments: passes the call on unchanged, without a rest array
+      return originalEnd.apply(this, arguments as unknown as unknown[]);
     } as typeof res.end;
 
     // `on`, not `once`: `#finish` runs once anyway, and `once` binds a wrapper per listener.
-    const finish = () => tee.#finish();
-    res.on('finish', finish);
-    res.on('close', finish);
+    // Function expressions given inline: a named one would be renamed (`keepNames`) per request.
+    res.on('finish', () => {
+      tee.#finish();
+    });
+    res.on('close', () => {
+      tee.#finish();
+    });
   }
 
   #requestChunk(chunk: unknown, encoding: BufferEncoding | undefined): void {
     try {
       if (chunk === null || chunk === undefined) return;
       this.#requestBytesSeen = true;
-      this.#handle.requestChunk(chunkBytes(chunk, encoding));
+      this.#handle.requestChunk(chunkBytes(chunk, encoding, this.#bodies));
     } catch {
       // never into the stream
     }
   }
 
-  #headersGiven(args: unknown[]): void {
+  #headersGiven(reason: unknown, headers: unknown): void {
     try {
       // `writeHead(status)` alone (Node's own implicit call from `end()`) gives no headers.
-      if (typeof args[1] !== 'object' && typeof args[2] !== 'object') return;
-      const given = writeHeadHeaders(args);
+      if (typeof reason !== 'object' && typeof headers !== 'object') return;
+      const given = writeHeadHeaders(reason, headers);
       this.#given = this.#given === undefined ? given : { ...this.#given, ...given };
     } catch {
       // never into the response
     }
   }
 
+  /** The response headers: those set, and over them those given to `writeHead`, in one object. */
   #headers(): Headers {
-    const set = this.#res.getHeaders() as Headers;
-    return this.#given === undefined ? set : { ...set, ...this.#given };
+    // `getHeaders()` answers a fresh object: the given ones are written into it, not spread.
+    const headers = this.#res.getHeaders() as Headers;
+    const given = this.#given;
+    if (given !== undefined) {
+      for (const name in given) {
+        if (Object.hasOwn(given, name)) headers[name] = given[name];
+      }
+    }
+    return headers;
   }
 
   #responseChunk(chunk: unknown, encoding: unknown): void {
@@ -187,7 +220,7 @@ class NodeTee {
         this.#handle.responseHeaders(this.#headers());
       }
       if (chunk !== null && chunk !== undefined && typeof chunk !== 'function') {
-        this.#handle.responseChunk(chunkBytes(chunk, encoding));
+        this.#handle.responseChunk(chunkBytes(chunk, encoding, this.#bodies));
       }
     } catch {
       // never into the response

@@ -1,8 +1,12 @@
 /**
  * The capture recorder: adapters call `begin()` when a request arrives, feed the body bytes as
- * they stream, and `end()` when the response is over; the event is redacted, queued (bounded by
- * count and bytes, with a drop counter) and sent in batches on an unref'd timer, off the
- * request path. Nothing here throws into the host: every callback catches its own errors.
+ * they stream, and `end()` when the response is over. On the request path a recording only
+ * copies the exchange's facts; the finished recordings wait (bounded by count and by the bytes
+ * they hold, with a drop counter) for a drain that runs once per turn of the event loop, off
+ * the request path, and writes each as its redacted JSON line into the queue (bounded the same
+ * way), which is sent in batches on an unref'd timer. Nothing unredacted is ever queued for
+ * delivery, sent or logged. Nothing here throws into the host: every callback catches its own
+ * errors.
  */
 import { AuraError } from '../errors';
 import { collectorDelivery, type Delivery, functionDelivery, ndjsonDelivery } from './delivery';
@@ -81,6 +85,28 @@ function processEnv(): Record<string, string | undefined> {
 function unref(timer: ReturnType<typeof setTimeout>): ReturnType<typeof setTimeout> {
   (timer as { unref?: () => void }).unref?.();
   return timer;
+}
+
+/** Runs `task` on the next turn of the event loop (`setImmediate` where there is one). */
+const nextTurn: (task: () => void) => void =
+  typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
+    ? (task) => {
+        (globalThis as unknown as { setImmediate(task: () => void): unknown }).setImmediate(task);
+      }
+    : (task) => {
+        setTimeout(task, 0);
+      };
+
+/**
+ * What a caught error may say in a log line: its kind, never its message. A message can quote
+ * what was being read (a header, a body), and logs are outside the redaction.
+ */
+function errorKind(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${error.name} ${code}` : error.name;
+  }
+  return typeof error;
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -236,6 +262,11 @@ export function createCaptureRecorder<Req = CaptureRequestMeta>(
   const counts = { captured: 0, sent: 0, dropped: 0, failedBatches: 0 };
   const queue: Queued[] = [];
   let queueBytes = 0;
+  /** Finished recordings, not yet redacted, waiting for the drain (a turn of the loop at most). */
+  let finished: Recording[] = [];
+  /** The bytes they hold, as their recordings counted them. */
+  let finishedBytes = 0;
+  let drainScheduled = false;
   let closed = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let timerAt = Number.POSITIVE_INFINITY;
@@ -260,8 +291,53 @@ export function createCaptureRecorder<Req = CaptureRequestMeta>(
 
   // ---- the queue ------------------------------------------------------------------------
 
-  const enqueue = (line: string): void => {
+  /**
+   * A recording is over: kept for the drain if the queue's bounds leave room for it (the
+   * finished recordings count against `maxQueue` and `maxQueueBytes` with the queued lines),
+   * else dropped, counted, and let go without ever being written.
+   */
+  const finish = (recording: Recording, bytes: number): void => {
     counts.captured++;
+    if (
+      queue.length + finished.length >= maxQueue ||
+      queueBytes + finishedBytes + bytes > maxQueueBytes
+    ) {
+      counts.dropped++;
+      return;
+    }
+    finished.push(recording);
+    finishedBytes += bytes;
+    if (!drainScheduled) {
+      drainScheduled = true;
+      nextTurn(drain);
+    }
+  };
+
+  /**
+   * Writes every finished recording as its redacted JSON line into the queue. Runs on the turn
+   * after the requests ended, and first thing in a send, `flush()` and `shutdown()`, so the
+   * queue is always complete when it is read.
+   */
+  function drain(): void {
+    drainScheduled = false;
+    if (finished.length === 0) return;
+    const recordings = finished;
+    finished = [];
+    finishedBytes = 0;
+    for (const recording of recordings) {
+      let line: string;
+      try {
+        line = recording.line();
+      } catch (error) {
+        counts.dropped++;
+        warn(`an event could not be recorded (${errorKind(error)}); it was dropped`);
+        continue;
+      }
+      enqueue(line);
+    }
+  }
+
+  const enqueue = (line: string): void => {
     const bytes = utf8Length(line);
     if (queue.length >= maxQueue || queueBytes + bytes > maxQueueBytes || bytes > maxBatchBytes) {
       counts.dropped++;
@@ -373,6 +449,7 @@ export function createCaptureRecorder<Req = CaptureRequestMeta>(
     timerAt = Number.POSITIVE_INFINITY;
     try {
       if (closed) return;
+      drain();
       if (inFlight !== undefined) {
         // Come back once the batch in flight is over.
         void inFlight.then(
@@ -404,10 +481,11 @@ export function createCaptureRecorder<Req = CaptureRequestMeta>(
     bodies,
     maxBodyBytes,
     redactor,
-    enqueue: (line) => enqueue(line),
+    finished: finish,
     failed: (error) => {
+      counts.captured++;
       counts.dropped++;
-      warn(`an event could not be recorded: ${String(error)}`);
+      warn(`an event could not be recorded (${errorKind(error)}); it was dropped`);
     },
   };
 
@@ -419,12 +497,12 @@ export function createCaptureRecorder<Req = CaptureRequestMeta>(
         try {
           if (options.skip((req ?? meta) as Req)) return undefined;
         } catch (error) {
-          warn(`skip() threw (${String(error)}); the request is captured`);
+          warn(`skip() threw (${errorKind(error)}); the request is captured`);
         }
       }
       return new Recording(shared, meta);
     } catch (error) {
-      warn(`a request could not be captured: ${String(error)}`);
+      warn(`a request could not be captured (${errorKind(error)})`);
       return undefined;
     }
   };
@@ -433,6 +511,7 @@ export function createCaptureRecorder<Req = CaptureRequestMeta>(
 
   const flush = async (): Promise<void> => {
     try {
+      drain();
       if (inFlight !== undefined) await inFlight;
       while (queue.length > 0) {
         if (!(await sendOne())) break;
@@ -453,6 +532,7 @@ export function createCaptureRecorder<Req = CaptureRequestMeta>(
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     removeSignalHandlers();
+    drain();
     const deadline = now() + Math.max(0, deadlineMs);
     shuttingDown = (async () => {
       try {
@@ -512,7 +592,7 @@ export function createCaptureRecorder<Req = CaptureRequestMeta>(
     ready: () => delivery.ready().catch(() => undefined),
     flush,
     shutdown,
-    stats: (): CaptureStats => ({ ...counts, queued: queue.length }),
+    stats: (): CaptureStats => ({ ...counts, queued: queue.length + finished.length }),
   };
 }
 

@@ -1,6 +1,13 @@
 /**
  * One request being recorded. A class, not a set of closures: a busy server makes one per
  * request, and methods on the prototype cost nothing to create.
+ *
+ * On the request path a recording only copies the few facts of the exchange (the headers as a
+ * shallow copy, sizes, times, status, route, caller, user) and tees the body bytes within the
+ * cap. Redaction and the event's JSON are written later by `line()`, which the recorder calls
+ * when it drains its finished recordings, off the request path (docs/ARCHITECTURE.md,
+ * "Capture"): nothing unredacted is ever queued for delivery, logged or sent, and a recording
+ * dropped before it is drained is let go without being written at all.
  */
 import { headerValue } from '../server/http';
 import { type BodyResult, BodyTee } from './body';
@@ -12,11 +19,19 @@ export interface RecordingShared {
   bodies: boolean;
   maxBodyBytes: number;
   redactor: CaptureRedactor;
-  /** Takes the finished, redacted event as its JSON line (the queue). */
-  enqueue(line: string): void;
-  /** An event that could not be built. */
+  /**
+   * Takes a finished recording, not yet redacted, with the bytes it holds (an estimate that
+   * never undercounts the strings and body bytes it keeps); the recorder bounds them.
+   */
+  finished(recording: Recording, bytes: number): void;
+  /** A recording that could not be finished (counted as dropped; the error is not logged). */
   failed(error: unknown): void;
 }
+
+type Headers = CaptureEnd['headers'];
+
+/** A recording's fixed cost besides its strings (fields, the event's keys and punctuation). */
+const RECORD_OVERHEAD_BYTES = 256;
 
 /** Milliseconds since an arbitrary origin, monotonic where the platform has `performance`. */
 export const now = (): number => globalThis.performance?.now() ?? Date.now();
@@ -54,8 +69,8 @@ export class Recording implements CaptureHandle {
   readonly #startedAt = Date.now();
   readonly #method: string | undefined;
   readonly #target: string;
-  /** Redacted (and written as JSON) at once: the application may change its request later. */
-  readonly #requestHeaders: string;
+  /** A shallow copy: the application may change its request's headers later. */
+  readonly #requestHeaders: Headers;
   /** The declared `Content-Length`, for a body that was never read. */
   readonly #declaredLength: string | undefined;
   /** Only with bodies on; without, sizes are all there is to count. */
@@ -65,12 +80,22 @@ export class Recording implements CaptureHandle {
   #responseSize = 0;
   #described = false;
   #done = false;
+  /** Characters of the strings this recording holds (headers, target), for the memory budget. */
+  #chars = 0;
+  // What the end gave, copied (no redaction yet).
+  #status = 0;
+  #durationMs = 0;
+  #route: string | null = null;
+  #responseHeaders: Headers | undefined;
+  #caller: string | undefined;
+  #user: string | undefined;
 
   constructor(shared: RecordingShared, meta: CaptureRequestMeta) {
     this.#shared = shared;
     this.#method = meta.method;
     this.#target = meta.url ?? '/';
-    this.#requestHeaders = shared.redactor.headersJson(meta.headers);
+    this.#chars = this.#target.length;
+    this.#requestHeaders = this.#copy(meta.headers);
     // Node and `Headers` copies name it in lowercase; anything else is looked for.
     const length = meta.headers['content-length'];
     this.#declaredLength =
@@ -115,14 +140,61 @@ export class Recording implements CaptureHandle {
     }
   }
 
+  /**
+   * Ends the record: the facts the end gives are copied (the duration is taken now) and the
+   * recording is handed to the recorder, which writes its event later, off the request path.
+   */
   end(end: CaptureEnd): void {
     if (this.#done) return;
     this.#done = true;
     try {
-      this.#shared.enqueue(this.#line(end));
+      this.#durationMs = Math.round((now() - this.#started) * 100) / 100;
+      this.#status = Number.isSafeInteger(end.status) ? end.status : 0;
+      this.#route = typeof end.route === 'string' && end.route !== '' ? end.route : null;
+      this.#responseHeaders = this.#copy(end.headers);
+      if (!this.#described && this.#response !== undefined) {
+        this.#describeResponse(lowercase(this.#responseHeaders));
+      }
+      const caller = end.caller?.appId;
+      if (typeof caller === 'string') this.#caller = this.#held(caller);
+      const user = typeof end.user === 'string' ? end.user : end.user?.id;
+      if (typeof user === 'string' && user !== '') this.#user = this.#held(user);
+      if (this.#route !== null) this.#held(this.#route);
+      const bodies = (this.#request?.held ?? 0) + (this.#response?.held ?? 0);
+      this.#shared.finished(this, RECORD_OVERHEAD_BYTES + this.#chars * 2 + bodies);
     } catch (error) {
       this.#shared.failed(error);
     }
+  }
+
+  #held(text: string): string {
+    this.#chars += text.length;
+    return text;
+  }
+
+  /** A shallow copy of a headers record (arrays copied too), counting its characters. */
+  #copy(headers: Headers): Headers {
+    const out: Headers = {};
+    let chars = 0;
+    for (const name in headers) {
+      if (!Object.hasOwn(headers, name)) continue;
+      const value = headers[name];
+      if (value === undefined) continue;
+      if (typeof value === 'string') {
+        chars += name.length + value.length;
+        out[name] = value;
+      } else if (Array.isArray(value)) {
+        const items = value.slice();
+        chars += name.length;
+        for (const item of items) chars += String(item).length;
+        out[name] = items;
+      } else {
+        chars += name.length + 24;
+        out[name] = value;
+      }
+    }
+    this.#chars += chars;
+    return out;
   }
 
   #describeResponse(headers: CaptureEnd['headers']): void {
@@ -131,16 +203,14 @@ export class Recording implements CaptureHandle {
   }
 
   /**
-   * The event as one JSON line, the same text `JSON.stringify` gives for `CaptureEvent` (same
-   * keys, same order), written directly: the headers come already written by the redactor,
-   * and `JSON.stringify` of a whole event was the largest cost of a request's capture.
+   * The event as one JSON line, redacted: the same text `JSON.stringify` gives for the
+   * redacted `CaptureEvent` (same keys, same order), written directly (the headers by the
+   * redactor in its redaction pass). Called once, when the recorder drains; the copies it
+   * read are let go with the recording.
    */
-  #line(end: CaptureEnd): string {
+  line(): string {
     const { redactor } = this.#shared;
-    if (!this.#described && this.#response !== undefined) {
-      this.#describeResponse(lowercase(end.headers));
-    }
-    const route = typeof end.route === 'string' && end.route !== '' ? end.route : null;
+    const route = this.#route;
     const queryAt = this.#target.indexOf('?');
     const path = queryAt === -1 ? this.#target : this.#target.slice(0, queryAt);
     const search = queryAt === -1 ? '' : this.#target.slice(queryAt + 1);
@@ -154,32 +224,62 @@ export class Recording implements CaptureHandle {
       this.#request === undefined ? '' : bodyJson(redactor, this.#request.result());
     const responseBody =
       this.#response === undefined ? '' : bodyJson(redactor, this.#response.result());
-    const status = Number.isSafeInteger(end.status) ? end.status : 0;
-    const durationMs = Math.round((now() - this.#started) * 100) / 100;
     let line =
-      `{"id":"${globalThis.crypto.randomUUID()}","time":"${isoTime(this.#startedAt)}"` +
+      `{"id":"${randomUUID()}","time":"${isoTime(this.#startedAt)}"` +
       `,"method":${jsonString((this.#method ?? 'GET').toUpperCase())}` +
       `,"path":${jsonString(redactor.path(path, route))}` +
       `,"route":${route === null ? 'null' : jsonString(route)}` +
-      `,"status":${status},"durationMs":${jsonNumber(durationMs)}` +
-      `,"request":{"headers":${this.#requestHeaders},"query":${query}${requestBody}` +
+      `,"status":${this.#status},"durationMs":${jsonHundredths(this.#durationMs)}` +
+      `,"request":{"headers":${redactor.headersJson(this.#requestHeaders)},"query":${query}${requestBody}` +
       `,"size":${jsonNumber(requestSize)}}` +
-      `,"response":{"headers":${redactor.headersJson(end.headers)}${responseBody}` +
+      `,"response":{"headers":${redactor.headersJson(this.#responseHeaders ?? {})}${responseBody}` +
       `,"size":${jsonNumber(this.#responseSize)}}`;
-    if (end.caller !== undefined && typeof end.caller.appId === 'string') {
-      line += `,"caller":{"appId":${jsonString(redactor.text(end.caller.appId))}}`;
+    if (this.#caller !== undefined) {
+      line += `,"caller":{"appId":${jsonString(redactor.text(this.#caller))}}`;
     }
-    const user = typeof end.user === 'string' ? end.user : end.user?.id;
-    if (typeof user === 'string' && user !== '') {
-      line += `,"user":{"id":${jsonString(redactor.text(user))}}`;
+    if (this.#user !== undefined) {
+      line += `,"user":{"id":${jsonString(redactor.text(this.#user))}}`;
     }
     return `${line}}`;
   }
 }
 
+/** Node's `randomUUID` when there is one (no Web IDL checks on the way), else Web Crypto's. */
+const nodeRandomUUID: (() => string) | undefined = (() => {
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
+      .process;
+    const crypto = proc?.getBuiltinModule?.('node:crypto') as
+      | { randomUUID?: () => string }
+      | undefined;
+    return typeof crypto?.randomUUID === 'function' ? crypto.randomUUID : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+function randomUUID(): string {
+  return nodeRandomUUID !== undefined ? nodeRandomUUID() : globalThis.crypto.randomUUID();
+}
+
 /** `JSON.stringify(n)` of a number. */
 function jsonNumber(n: number): string {
   return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/**
+ * `JSON.stringify(ms)` of a duration rounded to hundredths, written from its integer hundredths
+ * (integer to string is far cheaper than the shortest form of a double). Below 2^40 hundredths
+ * two decimals name exactly one double, so the text is the one `JSON.stringify` writes.
+ */
+export function jsonHundredths(ms: number): string {
+  const hundredths = Math.round(ms * 100);
+  if (!(hundredths >= 0 && hundredths < 2 ** 40) || hundredths / 100 !== ms) return jsonNumber(ms);
+  const whole = Math.floor(hundredths / 100);
+  const fraction = hundredths - whole * 100;
+  if (fraction === 0) return `${whole}`;
+  if (fraction % 10 === 0) return `${whole}.${fraction / 10}`;
+  return `${whole}.${fraction < 10 ? '0' : ''}${fraction}`;
 }
 
 /** `,"body":…` for a body that is in the event, or nothing. */
