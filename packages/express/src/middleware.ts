@@ -144,8 +144,11 @@ export function requireAuraToken(options: { client?: AuraClientSource } = {}): R
         ),
       );
     }
-    ensureAuraToken(client)
-      .then((refused) => (refused === undefined ? next() : send(res, refused)))
+    const refused = ensureAuraToken(client);
+    // A warm cache answers at once: the handler runs in this same turn, no promise in between.
+    if (refused === undefined) return next();
+    Promise.resolve(refused)
+      .then((answer) => (answer === undefined ? next() : send(res, answer)))
       .catch(next);
   };
 }

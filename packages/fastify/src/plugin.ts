@@ -19,12 +19,22 @@ const plugin: FastifyPluginAsync<AuraPluginOptions> = async (app, options) => {
   // Resolved now: a missing variable fails `register` (start-up), not the first request.
   const client = resolveAuraClient(options.client, options.env);
   app.decorate('aura', client);
-  // A `null` placeholder keeps the request's shape stable; the hook sets the real value.
-  app.decorateRequest('aura', null as never);
-  app.decorateRequest('auraCaller', null as never);
-  app.addHook('onRequest', async (request) => {
-    request.aura = client;
+  // A getter on the app's request prototype, not an `onRequest` hook: every request of the app
+  // (the token guard's, and the routes' that never look) reads the client without a hook, and
+  // so without a promise, run for it. Assigning still works: it shadows the getter on that request.
+  app.decorateRequest('aura', {
+    getter: () => client,
+    setter(value) {
+      Object.defineProperty(this, 'aura', {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    },
   });
+  // A `null` placeholder keeps the request's shape stable; the verifier sets the real value.
+  app.decorateRequest('auraCaller', null as never);
   app.addHook('onRoute', checkBeforeParsing);
 };
 

@@ -51,6 +51,22 @@ describe('auraPlugin', () => {
     expect(app.aura).toBe(client);
   });
 
+  it('lets a hook set request.aura for one request, the others keeping the app’s client', async () => {
+    const app = fastify();
+    await app.register(auraPlugin, { client: sandboxClient(sandbox) });
+    const other = sandboxClient(sandbox);
+    app.addHook('onRequest', async (request) => {
+      if (request.headers['x-tenant'] === 'b') request.aura = other;
+    });
+    app.get('/which', { preHandler: requireAuraToken() }, async (request) => ({
+      other: request.aura === other,
+      app: request.aura === app.aura,
+    }));
+    const b = await app.inject({ url: '/which', headers: { 'x-tenant': 'b' } });
+    expect(b.json()).toEqual({ other: true, app: false });
+    expect((await app.inject('/which')).json()).toEqual({ other: false, app: true });
+  });
+
   it('fails at register, naming every missing variable, not on the first request', async () => {
     const app = fastify();
     const failure = await app.register(auraPlugin, { env: {} }).then(

@@ -6,6 +6,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
   type preHandlerAsyncHookHandler,
+  type preHandlerHookHandler,
 } from 'fastify';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
@@ -79,7 +80,8 @@ describe('auraRoutes', () => {
 describe('preHandlers and the error handler', () => {
   it('are Fastify preHandlers, alone or in a list', () => {
     expectTypeOf(verifyAuraSignature({ secrets })).toEqualTypeOf<preHandlerAsyncHookHandler>();
-    expectTypeOf(requireAuraToken()).toEqualTypeOf<preHandlerAsyncHookHandler>();
+    // Callback style: on a warm cache it calls `done()` at once, without a promise.
+    expectTypeOf(requireAuraToken()).toEqualTypeOf<preHandlerHookHandler>();
     app.post(
       '/a',
       { preHandler: verifyAuraSignature({ secrets, only: ['billing-worker'] }) },

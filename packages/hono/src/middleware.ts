@@ -45,8 +45,11 @@ export function requireAuraToken(): MiddlewareHandler<AttachesAura> {
     const client = c.get('aura');
     // Fail closed: without the client there is no token to check.
     if (client === undefined) return send(c, NOT_ATTACHED);
-    const refused = await ensureAuraToken(client);
-    if (refused !== undefined) return send(c, refused);
+    // A warm cache answers at once (`undefined`, not a promise): nothing to wait for but `next()`.
+    const refused = ensureAuraToken(client);
+    const answer = refused === undefined ? undefined : await refused;
+    if (answer !== undefined) return send(c, answer);
+    // Awaited, not returned: Hono's `next()` resolves to its context, not to this middleware's answer.
     await next();
   });
 }

@@ -39,9 +39,10 @@ export function auraErrors(): Middleware {
  *  start-up, so a missing `AURA_*` variable fails the boot, not the first request. */
 export function auraMiddleware(options: AuraMiddlewareOptions = {}): Middleware {
   const client = resolveAuraClient(options.client, options.env);
-  return async function auraMiddleware(ctx, next) {
+  // Not `async`: it only sets a field, and hands Koa `next()`'s own promise back.
+  return function auraMiddleware(ctx, next) {
     ctx.state.aura = client;
-    await next();
+    return next();
   };
 }
 
@@ -49,16 +50,19 @@ export function auraMiddleware(options: AuraMiddlewareOptions = {}): Middleware 
  *  before the handler runs; otherwise answers Aura's refusal or unavailability. */
 export function requireAuraToken(options: { client?: AuraClientSource } = {}): Middleware {
   const given = options.client === undefined ? undefined : resolveAuraClient(options.client);
-  return async function requireAuraToken(ctx, next) {
+  return function requireAuraToken(ctx, next) {
     // Typed as always there, but only auraMiddleware() puts it there: fail closed without it.
     const client = given ?? (ctx.state.aura as typeof ctx.state.aura | undefined);
     if (client === undefined) {
       const message = 'mount auraMiddleware() before requireAuraToken()';
       return send(ctx, errorResponse(500, 'aura_not_configured', message));
     }
-    const refusal = await ensureAuraToken(client);
-    if (refusal !== undefined) return send(ctx, refusal);
-    await next();
+    const refusal = ensureAuraToken(client);
+    // A warm cache answers at once: straight on to `next()`, no promise of this guard's own.
+    if (refusal === undefined) return next();
+    return Promise.resolve(refusal).then((answer) =>
+      answer === undefined ? next() : send(ctx, answer),
+    );
   };
 }
 

@@ -42,10 +42,17 @@ export class RequireAuraTokenGuard implements CanActivate {
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const refused = await ensureAuraToken(this.client);
-    if (refused !== undefined) throw refusal(this.adapterHost, context, refused);
-    return true;
+  /**
+   * `true` at once on a warm cache (the core answers without a promise), which Nest takes without
+   * awaiting anything; a promise only when there is something to wait for (an exchange, a store).
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const refused = ensureAuraToken(this.client);
+    if (refused === undefined) return true;
+    return Promise.resolve(refused).then((answer) => {
+      if (answer !== undefined) throw refusal(this.adapterHost, context, answer);
+      return true;
+    });
   }
 }
 

@@ -1,10 +1,12 @@
 import { DEFAULT_SCOPES, DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_TTL, MAX_TOKEN_TTL } from '../aura-api';
 import { type AuraEnv, auraConfigFromEnv } from '../config';
+import type { MaybePromise } from '../crypto/types';
 import { AuraError } from '../errors';
 import { bodyBytes } from '../signing/body';
 import { encodeQueryMap } from '../signing/canonical';
 import { signRequest } from '../signing/sign';
 import { DEFAULT_STORE_TIMEOUT_MS, TokenCache } from '../tokens/cache';
+import { isThenable } from '../tokens/guard';
 import { MemoryReauthStore } from '../tokens/reauth';
 import { MemoryTokenStore, type StoredToken } from '../tokens/store';
 import { normalizeBaseUrl } from './base-url';
@@ -89,6 +91,27 @@ function checkScopes(scopes: unknown, name: string): string[] {
 }
 
 /**
+ * Reads a client's token cache. Set by `AuraClient`'s static block, the one place its private
+ * `#cache` is in scope; `undefined` for anything that is not a client of this copy of the package.
+ */
+let tokenCacheOf: (client: object) => TokenCache | undefined = () => undefined;
+
+/**
+ * `client.getAccessToken()`, but answered at once (a string, no promise) when the client's cache
+ * holds a usable token and its store answers synchronously, as the in-memory one does: the token
+ * guard's warm path. A promise otherwise. `undefined` for a client of another copy of the
+ * package (dual ESM/CJS) or one whose `getAccessToken` was replaced (a subclass, a test double):
+ * its own `getAccessToken()` is then the way. Not exported by the package.
+ */
+export function accessTokenAtOnce(client: AuraClient): MaybePromise<string> | undefined {
+  if (client.getAccessToken !== AuraClient.prototype.getAccessToken) return undefined;
+  const cache = tokenCacheOf(client);
+  if (cache === undefined) return undefined;
+  const held = cache.get();
+  return isThenable(held) ? held.then((token) => token.token) : held.token;
+}
+
+/**
  * The Aura API client (docs/API.md) on the platform `fetch`: the HMAC exchange, a cached
  * single-flight upload token with refresh ahead and a bounded re-auth budget, the uploader and
  * manage calls, and `request()` for any other endpoint.
@@ -106,6 +129,10 @@ export class AuraClient {
   readonly #transport: Transport;
   readonly #cache: TokenCache;
   readonly #recentTokens: string[] = [];
+
+  static {
+    tokenCacheOf = (client) => (#cache in client ? client.#cache : undefined);
+  }
 
   constructor(options: AuraClientOptions) {
     const o = options ?? ({} as AuraClientOptions);

@@ -1,5 +1,6 @@
+import type { MaybePromise } from '../crypto/types';
 import { AuraError } from '../errors';
-import { FAILED, StoreGuard } from './guard';
+import { FAILED, isThenable, StoreGuard } from './guard';
 import { MemoryReauthStore, type ReauthDecision, type ReauthStore } from './reauth';
 import { MemoryTokenStore, type StoredToken, type TokenStore } from './store';
 
@@ -76,6 +77,11 @@ export class TokenCache {
   /** The cache's own copy: what it serves while the token store fails. */
   readonly #local = new MemoryTokenStore({ maxKeys: 1 });
   readonly #localBudget = new MemoryReauthStore();
+  /**
+   * The store's answer last copied into `#local`, while that copy stands: the same answer again
+   * (the in-memory store hands back the object it keeps) needs no second look at `#local`.
+   */
+  #mirrored: StoredToken | undefined;
   #inflight: Promise<void> | undefined;
   /** A 401 invalidated the token: the next exchange is a re-authentication and spends budget. */
   #reauthPending = false;
@@ -96,32 +102,78 @@ export class TokenCache {
     });
   }
 
-  /** A token to send now; counts one use of it. */
-  async get(): Promise<StoredToken> {
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      const held = await this.#get();
-      const now = Date.now();
-      if (held !== undefined && now < usableUntil(held)) {
-        if (held.maxUses !== undefined) {
-          const uses = await this.#use(held.token);
-          if (uses === undefined) continue; // replaced meanwhile
-          if (uses > held.maxUses) {
-            await this.#invalidate(held.token);
-            continue;
-          }
-          // The last use: fetch its replacement now, so the next caller need not wait.
-          if (uses === held.maxUses) this.#refreshInBackground(held);
-        }
-        if (now >= refreshAt(held)) this.#refreshInBackground(held);
-        return held;
-      }
-      if (held !== undefined) await this.#invalidate(held.token);
-      await this.#refresh(false);
+  /**
+   * A token to send now; counts one use of it. Answers synchronously (no promise, no timer)
+   * when the store does and the token it holds is usable: the warm path of every request behind
+   * the token guard, with the in-memory store. Anything that has to wait (an asynchronous store,
+   * an exchange, a token to replace) answers a promise.
+   */
+  get(): MaybePromise<StoredToken> {
+    const held = this.#get();
+    const first = isThenable(held) ? held.then((token) => this.#round(token)) : this.#round(held);
+    if (!isThenable(first) && first !== undefined) return first;
+    return this.#getAfter(first);
+  }
+
+  /** `get()` once its first round gave no token at once: the rounds that wait. */
+  async #getAfter(first: MaybePromise<StoredToken | undefined>): Promise<StoredToken> {
+    const token = await first;
+    if (token !== undefined) return token;
+    for (let round = 1; round < MAX_ROUNDS; round++) {
+      const next = await this.#round(await this.#get());
+      if (next !== undefined) return next;
     }
     throw new AuraError(
       'auth',
       `no token with uses left after ${MAX_ROUNDS} refreshes (does the token store keep tokens?)`,
     );
+  }
+
+  /**
+   * One round of `get()` on what the store holds: the token to serve (its use counted), or
+   * `undefined` once what was held has been dropped or replaced, to look again. Synchronous
+   * while the token is usable and the store counts its uses synchronously.
+   */
+  #round(held: StoredToken | undefined): MaybePromise<StoredToken | undefined> {
+    const now = Date.now();
+    if (held === undefined || now >= usableUntil(held)) return this.#replace(held);
+    const { maxUses } = held;
+    if (maxUses === undefined) return this.#serve(held, now);
+    const uses = this.#use(held.token);
+    return isThenable(uses)
+      ? uses.then((counted) => this.#counted(held, maxUses, counted, now))
+      : this.#counted(held, maxUses, uses, now);
+  }
+
+  /** A `max_uses` token after its use was counted: served, or dropped when it has none left. */
+  #counted(
+    held: StoredToken,
+    maxUses: number,
+    uses: number | undefined,
+    now: number,
+  ): MaybePromise<StoredToken | undefined> {
+    if (uses === undefined) return undefined; // replaced meanwhile
+    if (uses > maxUses) return this.#dropped(held.token);
+    // The last use: fetch its replacement now, so the next caller need not wait.
+    if (uses === maxUses) this.#refreshInBackground(held);
+    return this.#serve(held, now);
+  }
+
+  #serve(held: StoredToken, now: number): StoredToken {
+    if (now >= refreshAt(held)) this.#refreshInBackground(held);
+    return held;
+  }
+
+  async #dropped(token: string): Promise<undefined> {
+    await this.#invalidate(token);
+    return undefined;
+  }
+
+  /** No usable token: drops the expired one, if any, and waits for the (single-flight) exchange. */
+  async #replace(held: StoredToken | undefined): Promise<undefined> {
+    if (held !== undefined) await this.#invalidate(held.token);
+    await this.#refresh(false);
+    return undefined;
   }
 
   /**
@@ -136,6 +188,7 @@ export class TokenCache {
       store.reject !== undefined ? store.reject(key, token) : store.invalidate(key, token),
     );
     const heldHere = this.#local.invalidate(key, token);
+    this.#mirrored = undefined;
     if (forgotten === FAILED ? heldHere : forgotten) this.#reauthPending = true;
   }
 
@@ -240,12 +293,18 @@ export class TokenCache {
 
   // Each store call below: the store's answer within the deadline, else the cache's own copy.
 
-  async #get(): Promise<StoredToken | undefined> {
+  // `#get` and `#use` answer synchronously when the store does: `get()`'s warm path.
+
+  #get(): MaybePromise<StoredToken | undefined> {
     const { store, key } = this.#o;
-    const held = await this.#tokens.call('get', () => store.get(key));
-    if (held === FAILED) return this.#local.get(key);
-    this.#mirror(held);
-    return held;
+    const held = this.#tokens.call('get', () => store.get(key));
+    return isThenable(held) ? held.then((answer) => this.#held(answer)) : this.#held(held);
+  }
+
+  #held(answer: StoredToken | undefined | typeof FAILED): StoredToken | undefined {
+    if (answer === FAILED) return this.#local.get(this.#o.key);
+    this.#mirror(answer);
+    return answer;
   }
 
   async #getOrLock(): Promise<{ token?: StoredToken; lock?: Lock; reauth?: boolean }> {
@@ -276,6 +335,7 @@ export class TokenCache {
     const { store, key } = this.#o;
     // Kept here whatever the store does: it was paid for with an exchange.
     this.#local.set(key, token, lock?.local ? lock.id : undefined);
+    this.#mirrored = token;
     const remoteLock = lock?.local === false ? lock.id : undefined;
     await this.#tokens.call('set', () => store.set(key, token, remoteLock));
   }
@@ -290,14 +350,17 @@ export class TokenCache {
   async #invalidate(token: string): Promise<boolean> {
     const { store, key } = this.#o;
     const heldHere = this.#local.invalidate(key, token);
+    this.#mirrored = undefined;
     const gone = await this.#tokens.call('invalidate', () => store.invalidate(key, token));
     return gone === FAILED ? heldHere : gone;
   }
 
-  async #use(token: string): Promise<number | undefined> {
+  #use(token: string): MaybePromise<number | undefined> {
     const { store, key } = this.#o;
-    const uses = await this.#tokens.call('use', () => store.use(key, token));
-    return uses === FAILED ? this.#local.use(key, token) : uses;
+    const uses = this.#tokens.call('use', () => store.use(key, token));
+    const counted = (answer: number | undefined | typeof FAILED) =>
+      answer === FAILED ? this.#local.use(key, token) : answer;
+    return isThenable(uses) ? uses.then(counted) : counted(uses);
   }
 
   /** Until another process's exchange ends (a store that can tell), else one short poll. */
@@ -317,6 +380,7 @@ export class TokenCache {
 
   /** Keeps the cache's copy in step with the store, so that an outage serves what it held. */
   #mirror(token: StoredToken | undefined): void {
+    if (token !== undefined && token === this.#mirrored) return; // the warm path: copied already
     const { key } = this.#o;
     const here = this.#local.get(key);
     if (token === undefined) {
@@ -324,6 +388,7 @@ export class TokenCache {
     } else if (here?.token !== token.token) {
       this.#local.set(key, token);
     }
+    this.#mirrored = token;
   }
 }
 

@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { isAuraError, MemoryTokenStore } from '../../src/index';
+import {
+  AuraClient,
+  AuraError,
+  ensureAuraToken,
+  isAuraError,
+  MemoryTokenStore,
+  type TokenStore,
+} from '../../src/index';
 import { startTestServer, type TestServer } from '../support/aura-server';
 import { caught, clientFor, eventually } from './helpers';
 
@@ -293,5 +300,99 @@ describe('max_uses', () => {
     );
     expect(results.every((r) => r.success)).toBe(true);
     expect(server.seen('/uploader/manage/submit').every((r) => r.status === 200)).toBe(true);
+  });
+});
+
+describe('the warm path behind the token guard (ensureAuraToken)', () => {
+  /** The in-memory store, answering every call a turn later, as a Redis one would. */
+  function asyncStore(): TokenStore {
+    const memory = new MemoryTokenStore();
+    const later = <T>(value: T) => new Promise<T>((resolve) => setImmediate(() => resolve(value)));
+    return {
+      get: (key) => later(memory.get(key)),
+      getOrLock: (key, lockMs) => later(memory.getOrLock(key, lockMs)),
+      lock: (key, lockMs) => later(memory.lock(key, lockMs)),
+      set: (key, token, lock) => later(memory.set(key, token, lock)),
+      unlock: (key, lock) => later(memory.unlock(key, lock)),
+      invalidate: (key, token) => later(memory.invalidate(key, token)),
+      use: (key, token) => later(memory.use(key, token)),
+    };
+  }
+
+  it('answers at once, not a promise, while the cache holds a usable token', async () => {
+    const client = clientFor(server);
+    const cold = ensureAuraToken(client);
+    expect(cold).toBeInstanceOf(Promise); // the first call has an exchange to wait for
+    expect(await cold).toBeUndefined();
+    for (let i = 0; i < 100; i++) expect(ensureAuraToken(client)).toBeUndefined();
+    expect(server.seen('/auth/exchange')).toHaveLength(1);
+  });
+
+  it('waits for a store that answers with promises, and still exchanges once', async () => {
+    const client = clientFor(server, { tokenStore: asyncStore() });
+    expect(await ensureAuraToken(client)).toBeUndefined();
+    const warm = ensureAuraToken(client);
+    expect(warm).toBeInstanceOf(Promise);
+    expect(await warm).toBeUndefined();
+    expect(server.seen('/auth/exchange')).toHaveLength(1);
+  });
+
+  it('asks a client whose getAccessToken was replaced through it', async () => {
+    class Offline extends AuraClient {
+      override async getAccessToken(): Promise<string> {
+        throw new AuraError('network', 'Aura is unreachable');
+      }
+    }
+    const client = new Offline({ baseUrl: server.apiUrl, ...server.credentials });
+    expect(await ensureAuraToken(client)).toMatchObject({
+      status: 502,
+      body: { error: { code: 'aura_unreachable' } },
+    });
+    expect(server.seen('/auth/exchange')).toHaveLength(0);
+  });
+
+  it('counts max_uses at once too, and never serves a used-up token', async () => {
+    server.maxUses = 2;
+    const client = clientFor(server);
+    expect(await ensureAuraToken(client)).toBeUndefined(); // use 1
+    const release = server.holdExchanges();
+    expect(ensureAuraToken(client)).toBeUndefined(); // use 2, the last: its replacement is asked for
+    await eventually(() => expect(server.exchangeArrivals).toBe(2));
+    const third = ensureAuraToken(client); // none left: waits for the replacement
+    expect(third).toBeInstanceOf(Promise);
+    release();
+    expect(await third).toBeUndefined();
+    expect(server.seen('/auth/exchange')).toHaveLength(2);
+  });
+
+  describe('on a fake clock', () => {
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(new Date('2030-01-01T00:00:00Z'));
+    });
+
+    it('starts the refresh ahead inside the window, still answering at once', async () => {
+      const client = clientFor(server, { tokenTtl: 600 });
+      const start = Date.now();
+      expect(await ensureAuraToken(client)).toBeUndefined();
+      vi.setSystemTime(start + 449_000); // the window opens at 450 s (25 % of 600 s)
+      expect(ensureAuraToken(client)).toBeUndefined();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(server.seen('/auth/exchange')).toHaveLength(1);
+      vi.setSystemTime(start + 451_000);
+      expect(ensureAuraToken(client)).toBeUndefined();
+      await eventually(() => expect(server.seen('/auth/exchange')).toHaveLength(2));
+    });
+
+    it('inside the expiry margin the token is not served: the caller waits for a new one', async () => {
+      const client = clientFor(server, { tokenTtl: 600 });
+      const start = Date.now();
+      expect(await ensureAuraToken(client)).toBeUndefined();
+      vi.setSystemTime(start + 596_000); // usable until 5 s before its expiry at 600 s
+      const late = ensureAuraToken(client);
+      expect(late).toBeInstanceOf(Promise);
+      expect(await late).toBeUndefined();
+      expect(server.seen('/auth/exchange')).toHaveLength(2);
+    });
   });
 });

@@ -257,7 +257,7 @@ describe('one re-auth budget for processes sharing a store', () => {
     expect(exchanges()).toBe(2);
 
     await b.reject(second.token);
-    const refused = await caught(a.get()); // the budget (1) went on B's exchange
+    const refused = await caught(Promise.resolve(a.get())); // the budget (1) went on B's exchange
     expect(isAuraError(refused, 'reauth_budget_exhausted')).toBe(true);
     expect(exchanges()).toBe(2);
   });
