@@ -7,8 +7,9 @@ import { signRequest } from '@aura/core';
 import { median } from './harness.mjs';
 
 const quick = process.env.AURA_BENCH_QUICK === '1';
-const rounds = quick ? 2 : 6;
-const phaseMs = quick ? 1000 : 2000;
+// --quick: one short round (a smoke, not figures).
+const rounds = quick ? 1 : 6;
+const phaseMs = quick ? 500 : 2000;
 const concurrency = 16;
 const credentials = { appId: 'aura_pk_bench', appSecret: 'aura_sk_bench_secret' };
 const body = `{"pad":"${'x'.repeat(1024 - 10)}"}`;
@@ -93,9 +94,10 @@ async function phase(port, requests) {
 
 const perRound = [];
 let failures = 0;
-let poolSize = quick ? 10_000 : 40_000;
-await phase(ports.bare, await pool(2_000)); // warm-up
-await phase(ports.verified, await pool(2_000));
+let poolSize = quick ? 5_000 : 40_000;
+const warmup = quick ? 500 : 2_000;
+await phase(ports.bare, await pool(warmup)); // warm-up
+await phase(ports.verified, await pool(warmup));
 for (let r = 0; r < rounds; r++) {
   const requests = await pool(poolSize);
   const order = r % 2 ? ['verified', 'bare'] : ['bare', 'verified'];

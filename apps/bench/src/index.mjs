@@ -9,9 +9,12 @@ import path from 'node:path';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 
-// `pnpm bench --quick`: fewer, shorter rounds in every part (the children read the variable).
+// `pnpm bench --quick`: a smoke test of every part in under two minutes, not figures: fewer,
+// shorter rounds in every part (the children read the variable), no Node 24 pass, and nothing
+// written (the committed results stay those of a whole run); it prints the tables only.
 // `--only express,koa`: only those frameworks' loads (a smoke of the per-framework harness).
-if (process.argv.includes('--quick')) process.env.AURA_BENCH_QUICK = '1';
+const quick = process.argv.includes('--quick') || process.env.AURA_BENCH_QUICK === '1';
+if (quick) process.env.AURA_BENCH_QUICK = '1';
 const onlyAt = process.argv.indexOf('--only');
 if (onlyAt !== -1) {
   await (await import('./report/suite.mjs')).main({ only: process.argv[onlyAt + 1] });
@@ -27,7 +30,20 @@ const GOALS = {
   soakMiB: 64,
 };
 
-function run(command, args, extraEnv = {}) {
+const timings = {};
+
+/** A part's child process; resolves the JSON line it prints last. Its wall time goes to timings. */
+async function run(command, args, extraEnv = {}) {
+  const start = performance.now();
+  try {
+    return await runChild(command, args, extraEnv);
+  } finally {
+    const name = path.basename(args.at(-1), '.mjs');
+    timings[name] = (timings[name] ?? 0) + (performance.now() - start) / 1000;
+  }
+}
+
+function runChild(command, args, extraEnv = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: path.join(here, '..'),
@@ -70,10 +86,10 @@ const results = { started, cpus: (await import('node:os')).cpus().length, loadBe
 
 const child = (name) => path.join(here, name);
 results.node20 = await run(process.execPath, [child('sign-child.mjs')]);
-const node24Path = node24();
+const node24Path = quick ? undefined : node24();
 results.node24 = node24Path
   ? await run(node24Path, [child('sign-child.mjs')])
-  : { skipped: 'node@24 could not be installed through npx' };
+  : { skipped: quick ? 'not in --quick' : 'node@24 could not be installed through npx' };
 results.http = await run(process.execPath, [child('http-load.mjs')]);
 results.soak = await run(process.execPath, ['--expose-gc', child('soak-child.mjs')]);
 results.workerd = await run(process.execPath, [child('workerd.mjs')]);
@@ -98,8 +114,10 @@ results.goals = Object.fromEntries(
   }),
 );
 
-mkdirSync(resultsDir, { recursive: true });
-writeFileSync(path.join(resultsDir, 'core.json'), `${JSON.stringify(results, null, 2)}\n`);
+if (!quick) {
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(path.join(resultsDir, 'core.json'), `${JSON.stringify(results, null, 2)}\n`);
+}
 
 // --- Printed summary. ---
 const f2 = (x) => x.toFixed(2);
@@ -146,7 +164,7 @@ const s = results.soak;
 console.log(
   `nonce-store soak: ${s.claims} claims over ${s.simulatedSeconds} s of fake time, ${s.refused} refused, ${s.replays} false replays; peak RSS growth ${f2(s.peakRssGrowthMiB)} MiB (array buffers reserved: ${f2(s.peakArrayBuffersMiB)} MiB); ${k(s.claimsPerSecondOfCpu)} claims/s of CPU`,
 );
-console.log('\nGoals:');
+console.log(quick ? '\nGoals (--quick: a smoke test; these are not figures):' : '\nGoals:');
 for (const [key, g] of Object.entries(results.goals)) {
   console.log(
     `  ${g.met ? 'met   ' : 'MISSED'} ${key}: ${typeof g.value === 'number' ? f2(g.value) : g.value} (goal ${key === 'soakMiB' ? '≤' : '≥'} ${g.goal})`,
@@ -154,4 +172,19 @@ for (const [key, g] of Object.entries(results.goals)) {
 }
 
 // --- Per framework, other runtimes, the cold-start herd, capture under outage (src/report). ---
-await (await import('./report/suite.mjs')).main({ node24: node24Path });
+const suite = await (await import('./report/suite.mjs')).main({
+  node24: node24Path,
+  core: results,
+  write: !quick,
+});
+Object.assign(timings, suite.timings);
+console.log(
+  `\nWall time per part (s): ${Object.entries(timings)
+    .map(([name, s]) => `${name} ${s.toFixed(1)}`)
+    .join(', ')}`,
+);
+if (quick) {
+  console.log(
+    '\n--quick: a smoke test of every part (short rounds, no Node 24 pass, no Redis loads), not figures; nothing was written to results/.',
+  );
+}

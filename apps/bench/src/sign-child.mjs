@@ -14,8 +14,10 @@ import { padFloorSigner, padFloorVerifier } from './floor.mjs';
 import { interleave, ratio } from './harness.mjs';
 
 const quick = process.env.AURA_BENCH_QUICK === '1';
-const rounds = quick ? 3 : 7;
-const sliceMs = quick ? 150 : 300;
+// --quick: one short round of each (a smoke of the harness, not figures).
+const rounds = quick ? 1 : 7;
+const sliceMs = quick ? 50 : 300;
+const warmupMs = quick ? 50 : 200;
 
 const credentials = { appId: 'aura_pk_bench', appSecret: 'aura_sk_bench_secret' };
 const awsCredentials = { accessKeyId: credentials.appId, secretAccessKey: credentials.appSecret };
@@ -107,7 +109,7 @@ for (const [label, size] of Object.entries(sizes)) {
         ),
     },
   };
-  const { hz, perRound } = await interleave(tasks, { rounds, sliceMs });
+  const { hz, perRound } = await interleave(tasks, { rounds, sliceMs, warmupMs });
   result.sign[label] = {
     hz,
     vsFloor: ratio(perRound, 'aura', 'floor'),
@@ -144,7 +146,7 @@ for (const [label, size] of Object.entries(sizes)) {
     return pool;
   }
   const verifySliceMs = Math.min(sliceMs, 200);
-  let poolSize = 20_000;
+  let poolSize = quick ? 5_000 : 20_000;
   let pool = [];
   let floorVerify;
   let next = 0;
@@ -179,13 +181,13 @@ for (const [label, size] of Object.entries(sizes)) {
       },
     },
   };
-  let { hz, perRound } = await interleave(tasks, { rounds, sliceMs: verifySliceMs });
+  let { hz, perRound } = await interleave(tasks, { rounds, sliceMs: verifySliceMs, warmupMs });
   if (exhausted) {
     // A slice outran its pool: measured again with pools sized from what was seen.
     poolSize = Math.ceil((Math.max(hz.aura, hz.floor) * verifySliceMs * 1.5) / 1000);
     exhausted = false;
     failures = 0;
-    ({ hz, perRound } = await interleave(tasks, { rounds, sliceMs: verifySliceMs }));
+    ({ hz, perRound } = await interleave(tasks, { rounds, sliceMs: verifySliceMs, warmupMs }));
   }
   if (exhausted) throw new Error('the verify pool ran out twice');
   result.verify = { size: '1 KiB', hz, vsFloor: ratio(perRound, 'aura', 'floor'), failures };
@@ -206,7 +208,7 @@ for (const [label, size] of Object.entries(sizes)) {
       web: signTasks(web.signRequest, body).aura,
       node: signTasks(signRequest, body).aura,
     };
-    const { hz, perRound } = await interleave(tasks, { rounds, sliceMs });
+    const { hz, perRound } = await interleave(tasks, { rounds, sliceMs, warmupMs });
     result.web[label] = { hz, vsNode: ratio(perRound, 'web', 'node') };
     process.stderr.write(`[${process.version}] web ${label}: ${Math.round(hz.web)} signs/s\n`);
   }

@@ -10,9 +10,10 @@ import { Miniflare } from 'miniflare';
 import { median } from './harness.mjs';
 
 const quick = process.env.AURA_BENCH_QUICK === '1';
-const N = quick ? 50 : 200;
-const K = 200;
-const rounds = quick ? 2 : 5;
+// --quick: one short round (a smoke, not figures).
+const N = quick ? 10 : 200;
+const K = quick ? 100 : 200;
+const rounds = quick ? 1 : 5;
 
 const dir = await mkdtemp(path.join(tmpdir(), 'aura-bench-workerd-'));
 try {

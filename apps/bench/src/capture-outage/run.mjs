@@ -1,19 +1,37 @@
-// Capture under outage: the same capture app, once with its collector up (the sandbox's) and
-// once with it down (a port where nothing listens), each given the same number of 1 KiB POSTs by
-// autocannon; p99 latency from autocannon, memory from the server's own process (peak RSS
-// sampled during the load, and after). Goal: p99 down within 10 % of up; memory growth bounded
+// Capture under outage: the same capture app twice, one with its collector up (the sandbox's),
+// one with it down (a port where nothing listens), each given the same number of 1 KiB POSTs.
+// Both servers run at once, pinned to CPU 0, and the load generator (frameworks/load.mjs, one
+// process pinned to CPU 1) gives them their requests in interleaved chunks, alternating which
+// goes first, so a change in the machine's load falls on both alike. p50/p99 over every
+// response's latency; memory from the servers' own processes (peak resident set from
+// getrusage, read after the load; heap after a collection); server CPU per request from
+// process.cpuUsage. Goals: p99 down within 10 % of up; memory growth beyond the up run bounded
 // by the capture queue budget (maxQueueBytes, 16 MiB by default). Prints one JSON line.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { startSandbox } from '@aura/sandbox';
-import autocannon from 'autocannon';
+import { lineChannel } from '../probe.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const quick = process.env.AURA_BENCH_QUICK === '1';
-const AMOUNT = Number(process.env.AURA_BENCH_OUTAGE_REQUESTS ?? (quick ? 10_000 : 100_000));
+const AMOUNT = Number(process.env.AURA_BENCH_OUTAGE_REQUESTS ?? (quick ? 1_000 : 100_000));
+const CHUNKS = quick ? 2 : 5;
+const WARMUP = quick ? 100 : 2_000;
+const CONNECTIONS = 16;
 const QUEUE_BUDGET = 16 * 1024 * 1024;
-const body = `{"pad":"${'x'.repeat(1024 - 10)}"}`;
+const MiB = 2 ** 20;
+
+const hasTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const pinned = (cpu, args) =>
+  hasTaskset ? ['taskset', ['-c', String(cpu), ...args]] : [args[0], args.slice(1)];
 
 async function closedPort() {
   const probe = createServer();
@@ -23,86 +41,119 @@ async function closedPort() {
   return port;
 }
 
-async function get(port, p) {
-  const response = await fetch(`http://127.0.0.1:${port}${p}`, {
-    signal: AbortSignal.timeout(10_000),
+async function startServer(name, captureUrl, key) {
+  const [cmd, args] = pinned(0, [process.execPath, '--expose-gc', path.join(here, 'server.mjs')]);
+  const child = spawn(cmd, args, {
+    env: { ...process.env, AURA_CAPTURE_URL: captureUrl, AURA_CAPTURE_KEY: key },
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  return response.json();
+  const channel = lineChannel(child, `capture server (${name})`);
+  const { port } = await channel.next(60);
+  return {
+    name,
+    port,
+    child,
+    ask: channel.ask,
+    latencies: [],
+    cpuUs: 0,
+    requests: 0,
+    non2xx: 0,
+    errors: 0,
+    seconds: 0,
+  };
 }
 
-async function measure(name, captureUrl, key) {
-  const child = spawn(process.execPath, ['--expose-gc', path.join(here, 'server.mjs')], {
-    env: { ...process.env, AURA_CAPTURE_URL: captureUrl, AURA_CAPTURE_KEY: key },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  try {
-    const { port } = await new Promise((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (c) => {
-        out += c;
-        if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
-      });
-      child.once('exit', (code) => reject(new Error(`capture server exited with ${code}`)));
-    });
-    const before = await get(port, '/_mem');
-    let peakRss = before.rss;
-    const sampler = setInterval(async () => {
-      try {
-        peakRss = Math.max(peakRss, (await get(port, '/_mem')).rss);
-      } catch {}
-    }, 500);
-    const result = await autocannon({
-      url: `http://127.0.0.1:${port}/hook`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      connections: 16,
-      amount: AMOUNT,
-    });
-    clearInterval(sampler);
-    const after = await get(port, '/_mem');
-    peakRss = Math.max(peakRss, after.rss);
-    return {
-      name,
-      requests: result.requests.total,
-      non2xx: result.non2xx,
-      rps: result.requests.average,
-      p50_ms: result.latency.p50,
-      p99_ms: result.latency.p99,
-      rssBeforeMiB: before.rss / 2 ** 20,
-      peakRssMiB: peakRss / 2 ** 20,
-      rssGrowthMiB: (peakRss - before.rss) / 2 ** 20,
-      heapAfterMiB: after.heapUsed / 2 ** 20,
-      stats: after.stats,
-    };
-  } finally {
-    child.kill('SIGTERM');
-  }
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 }
 
 const sandbox = await startSandbox({ logLimit: 10 });
+const servers = [];
+let generator;
 try {
   const key = sandbox.credentials.captureKey;
-  const up1 = await measure('up', `${sandbox.url}/capture`, key);
-  const down = await measure('down', `http://127.0.0.1:${await closedPort()}/capture`, key);
-  const up2 = await measure('up', `${sandbox.url}/capture`, key);
-  // Up measured before and after down; the better-behaved of the two is not chosen: the mean.
-  const upP99 = (up1.p99_ms + up2.p99_ms) / 2;
-  const upGrowth = Math.max(up1.rssGrowthMiB, up2.rssGrowthMiB);
+  servers.push(await startServer('up', `${sandbox.url}/capture`, key));
+  servers.push(await startServer('down', `http://127.0.0.1:${await closedPort()}/capture`, key));
+  const [cmd, args] = pinned(1, [
+    process.execPath,
+    path.join(here, '..', 'frameworks', 'load.mjs'),
+  ]);
+  const loadChild = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  generator = lineChannel(loadChild, 'load generator');
+  generator.stop = () => loadChild.kill('SIGTERM');
+  const spec = (server, amount, latencies) =>
+    JSON.stringify({
+      port: server.port,
+      kind: 'post',
+      plain: true,
+      bodyBytes: 1024,
+      amount,
+      connections: CONNECTIONS,
+      latencies,
+    });
+  // Warm-up (JIT, the capture client's first batch), then the memory each starts the run with.
+  for (const s of servers) await generator.ask(spec(s, WARMUP, false), 300);
+  for (const s of servers) s.before = await s.ask('mem');
+  const perChunk = Math.ceil(AMOUNT / CHUNKS);
+  for (let c = 0; c < CHUNKS; c++) {
+    const order = c % 2 ? [...servers].reverse() : servers;
+    for (const s of order) {
+      const cpuBefore = (await s.ask('cpu')).cpu;
+      const r = await generator.ask(spec(s, perChunk, true), 600);
+      s.cpuUs += (await s.ask('cpu')).cpu - cpuBefore;
+      for (const ms of r.latencies) s.latencies.push(ms);
+      s.requests += r.requests;
+      s.non2xx += r.non2xx;
+      s.errors += r.errors;
+      s.seconds += r.seconds;
+    }
+    process.stderr.write(
+      `[outage] chunk ${c + 1}/${CHUNKS}: ${servers.map((s) => `${s.name} ${s.requests}`).join(', ')} requests\n`,
+    );
+  }
+  const measured = {};
+  for (const s of servers) {
+    // What was still being sent when the load stopped is left to the capture client: the figures
+    // are read once it has had a moment (the up server's queue drains; the down one's cannot).
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await s.ask('mem');
+    const sorted = s.latencies.sort((a, b) => a - b);
+    measured[s.name] = {
+      name: s.name,
+      requests: s.requests,
+      non2xx: s.non2xx,
+      errors: s.errors,
+      rps: s.requests / s.seconds,
+      cpu_us: s.cpuUs / s.requests,
+      p50_ms: percentile(sorted, 50),
+      p99_ms: percentile(sorted, 99),
+      rssBeforeMiB: s.before.rss / MiB,
+      peakRssMiB: after.maxRss / MiB,
+      rssGrowthMiB: (after.maxRss - s.before.rss) / MiB,
+      heapAfterMiB: after.heapUsed / MiB,
+      stats: after.stats,
+    };
+  }
+  const { up, down } = measured;
   process.stdout.write(
     `${JSON.stringify({
       requests: AMOUNT,
-      queueBudgetMiB: QUEUE_BUDGET / 2 ** 20,
-      up: [up1, up2],
+      chunks: CHUNKS,
+      connections: CONNECTIONS,
+      pinned: hasTaskset,
+      queueBudgetMiB: QUEUE_BUDGET / MiB,
+      up: [up],
       down,
-      p99Ratio: down.p99_ms / upP99,
-      extraRssMiB: down.rssGrowthMiB - upGrowth,
+      p99Ratio: down.p99_ms / up.p99_ms,
+      extraRssMiB: down.rssGrowthMiB - up.rssGrowthMiB,
       goals: {
-        p99Within10pct: down.p99_ms <= upP99 * 1.1,
-        memoryWithinBudget: down.rssGrowthMiB - upGrowth <= QUEUE_BUDGET / 2 ** 20,
+        p99Within10pct: down.p99_ms <= up.p99_ms * 1.1,
+        memoryWithinBudget: down.rssGrowthMiB - up.rssGrowthMiB <= QUEUE_BUDGET / MiB,
       },
     })}\n`,
   );
 } finally {
+  generator?.stop();
+  for (const s of servers) s.child.kill('SIGTERM');
   await sandbox.close();
 }

@@ -1,19 +1,23 @@
 // Per framework: requests per second and p50/p99 with autocannon against real servers on
-// 127.0.0.1. Each framework's servers run in one child process pinned to CPU 0 and every
-// autocannon run in another pinned to CPU 1 (`taskset`, when present). The loads of one round
+// 127.0.0.1. Each framework's servers run in one child process pinned to CPU 0 and its
+// autocannon runs in another pinned to CPU 1 (`taskset`, when present). The loads of one round
 // run back to back in an order rotated every round, and each ratio is taken within a round
 // (variant / its bare pair), so a neighbour's load on this shared machine colours both sides.
 // A sandbox answers the token guard's and /upload-token's exchanges; a redis-server backs the
-// `*_redis` variants (Express). Prints one JSON line.
+// `*_redis` variants (Express). Around each load the server's own CPU time is read
+// (process.cpuUsage, through its stdin), giving server CPU µs per request beside requests/s.
+// Prints one JSON line.
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { startSandbox } from '@aura/sandbox';
 import { median } from '../harness.mjs';
+import { lineChannel } from '../probe.mjs';
 import { startRedis } from './redis.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const quick = process.env.AURA_BENCH_QUICK === '1';
-const seconds = Number(process.env.AURA_BENCH_SECONDS ?? (quick ? 1 : 2));
+// --quick: one 0.3 s load per variant, a smoke of every framework and variant, not figures.
+const seconds = Number(process.env.AURA_BENCH_SECONDS ?? (quick ? 0.3 : 2));
 const rounds = Number(process.env.AURA_BENCH_ROUNDS ?? (quick ? 1 : 3));
 const connections = 16;
 const only = process.env.AURA_BENCH_ONLY?.split(',');
@@ -80,30 +84,34 @@ function startServer(framework, extraArgs = []) {
       BENCH_FRAMEWORK: framework,
       ...(REDIS_FRAMEWORKS.has(framework) && redis ? { BENCH_REDIS_URL: redis.url } : {}),
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const ports = new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
-    });
-    child.once('exit', (code) => reject(new Error(`${framework} server exited with ${code}`)));
-    setTimeout(
-      () => reject(new Error(`${framework} server did not start in 60 s`)),
-      60_000,
-    ).unref();
-  });
-  return { child, ports };
+  const channel = lineChannel(child, `${framework} server`);
+  return { child, ports: channel.next(60), ask: channel.ask };
 }
 
-/** A load, tried again (up to ten times, 3 s apart) if its process fails: on a shared tree a
- * package's dist can be mid-rebuild for a moment. */
-async function load(spec) {
+/** The load generator of one framework's run (load.mjs, pinned to CPU 1): one process for all
+ * its loads, each spec sent as a line and its result read back, so no process start stands
+ * between a load and the server CPU read around it. */
+function startGenerator() {
+  const [cmd, args] = pinned(1, [process.execPath, path.join(here, 'load.mjs')]);
+  const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const channel = lineChannel(child, 'load generator');
+  return {
+    run: (spec) => channel.ask(JSON.stringify(spec), spec.seconds + 120),
+    stop: () => child.kill('SIGTERM'),
+  };
+}
+
+/** A load, with a new generator tried again (up to ten times, 3 s apart) if the generator
+ * fails: on a shared tree a package's dist can be mid-rebuild for a moment. */
+async function load(bench, spec) {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await loadOnce(spec);
+      return await bench.generator.run(spec);
     } catch (error) {
+      bench.generator.stop();
+      bench.generator = startGenerator();
       if (attempt >= 10) throw error;
       process.stderr.write(`[load] ${error.message}; trying again\n`);
       await new Promise((r) => setTimeout(r, 3000));
@@ -111,25 +119,14 @@ async function load(spec) {
   }
 }
 
-function loadOnce(spec) {
-  return new Promise((resolve, reject) => {
-    const [cmd, args] = pinned(1, [
-      process.execPath,
-      path.join(here, 'load.mjs'),
-      JSON.stringify(spec),
-    ]);
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), (spec.seconds + 120) * 1000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`load on ${spec.port} exited with ${code}`));
-      resolve(JSON.parse(out.trim().split('\n').at(-1)));
-    });
-  });
+/** A load, with the server CPU it cost per completed request (µs): the server's
+ * process.cpuUsage() before and after. A neighbour's load on this shared machine slows the
+ * server without charging it CPU, so this figure holds where requests/s wobble. */
+async function chargedLoad(bench, spec) {
+  const before = (await bench.server.ask('cpu')).cpu;
+  const result = await load(bench, spec);
+  const after = (await bench.server.ask('cpu')).cpu;
+  return { ...result, cpuUs: (after - before) / Math.max(1, result.requests) };
 }
 
 async function benchFramework(framework) {
@@ -146,6 +143,7 @@ async function benchFramework(framework) {
       await new Promise((r) => setTimeout(r, 3000));
     }
   }
+  const bench = { server, generator: startGenerator() };
   try {
     // --quick leaves the Redis loads out and skips the warm-up (a smoke, not figures).
     const names = Object.keys(LOADS).filter(
@@ -160,20 +158,21 @@ async function benchFramework(framework) {
       expectedRps: LOADS[name].signed ? 8_000 : 0, // above this machine's best; `exhausted` says if not
     });
     // Warm-up: JIT, the token cache (one exchange), the limiter's first window.
-    if (!quick) for (const name of names) await load(spec(name, 1));
+    if (!quick) for (const name of names) await load(bench, spec(name, 1));
     const perRound = [];
     for (let r = 0; r < rounds; r++) {
       const order = names.slice(r % names.length).concat(names.slice(0, r % names.length));
       const round = {};
-      for (const name of order) round[name] = await load(spec(name, seconds));
+      for (const name of order) round[name] = await chargedLoad(bench, spec(name, seconds));
       perRound.push(round);
       process.stderr.write(
         `[${framework}] round ${r + 1}: ${names.map((n) => `${n} ${Math.round(round[n].rps)}`).join(', ')}\n`,
       );
     }
-    const out = { rps: {}, ratio: {}, p50_ms: {}, p99_ms: {}, failures: {} };
+    const out = { rps: {}, ratio: {}, cpu_us: {}, p50_ms: {}, p99_ms: {}, failures: {} };
     for (const name of names) {
       out.rps[name] = median(perRound.map((r) => r[name].rps));
+      out.cpu_us[name] = median(perRound.map((r) => r[name].cpuUs));
       out.p50_ms[name] = median(perRound.map((r) => r[name].p50));
       out.p99_ms[name] = median(perRound.map((r) => r[name].p99));
       const failed = perRound.reduce((s, r) => s + r[name].non2xx + r[name].errors, 0);
@@ -192,6 +191,7 @@ async function benchFramework(framework) {
     }
     return out;
   } finally {
+    bench.generator.stop();
     server.child.kill('SIGTERM');
   }
 }

@@ -1,7 +1,9 @@
 // One framework's servers for the per-framework bench, in their own process: one app per variant
 // (bare, verify, capture, token guard, /upload-token…), each on its own 127.0.0.1 port, so the
 // load generator can interleave the variants while the process, its heap and its JIT stay the
-// same. Prints `{ <variant>: port }` as one JSON line once every app listens.
+// same. Prints `{ <variant>: port }` as one JSON line once every app listens; then answers each
+// line `cpu` on stdin with `{ cpu }`, this process's CPU time so far in µs (user + system), so the
+// orchestrator can charge each load the server CPU it cost (see probe.mjs).
 //
 // Environment: BENCH_FRAMEWORK (express | fastify | koa | hono | nest-express | nest-fastify),
 // BENCH_SECRETS (JSON app id → secret for the verifier), the AURA_* variables of a sandbox (the
@@ -9,6 +11,7 @@
 // and BENCH_REDIS_URL (optional: the `*-redis` variants use @aura/redis's stores).
 import 'reflect-metadata';
 import { AuraClient } from '@aura/core';
+import { answerProbes } from '../probe.mjs';
 
 const framework = process.env.BENCH_FRAMEWORK;
 const secrets = JSON.parse(process.env.BENCH_SECRETS);
@@ -288,4 +291,5 @@ if (!build) throw new Error(`unknown BENCH_FRAMEWORK ${framework}`);
 const ports = {};
 for (const [name, v] of Object.entries(variants())) ports[name] = await build(v);
 process.stdout.write(`${JSON.stringify(ports)}\n`);
+answerProbes();
 process.on('SIGTERM', () => process.exit(0));

@@ -25,9 +25,32 @@ export const VERIFY_GOALS = {
   hono: 0.8,
 };
 export const CAPTURE_GOAL = 0.9;
+/** The bare load each variant is a ratio to (as in frameworks/run.mjs). */
+const PAIRS = {
+  verify: 'bare',
+  capture: 'bare',
+  capture_bodies: 'bare_8k',
+  token: 'bare_get',
+  upload: 'bare_get',
+  verify_redis: 'bare',
+  upload_redis: 'bare_get',
+};
 export const TOKEN_GOAL = 0.97;
 
-function runPart(command, args, env = {}) {
+const timings = {};
+
+/** A part's child process; resolves its last JSON line. Its wall time goes to `timings`. */
+async function runPart(command, args, env = {}) {
+  const start = performance.now();
+  try {
+    return await runPartChild(command, args, env);
+  } finally {
+    const name = `${path.basename(path.dirname(args.at(-1)))}/${path.basename(args.at(-1), '.mjs')}`;
+    timings[name] = (timings[name] ?? 0) + (performance.now() - start) / 1000;
+  }
+}
+
+function runPartChild(command, args, env = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: root,
@@ -62,6 +85,7 @@ export async function runParts({ node24, only } = {}) {
   return parts;
 }
 
+const readCore = () => JSON.parse(readFileSync(path.join(resultsDir, 'core.json'), 'utf8'));
 const r2 = (x) => (x === undefined ? undefined : Math.round(x * 100) / 100);
 
 function adapterSummary(a) {
@@ -77,6 +101,19 @@ function adapterSummary(a) {
       bare_8k_rps: Math.round(f.rps.bare_8k),
       bare_get_rps: Math.round(f.rps.bare_get),
       ratios: Object.fromEntries(Object.entries(f.ratio).map(([k, v]) => [k, r2(v.median)])),
+      // Server CPU per request (µs, median of rounds), each load's own; and each variant's extra
+      // over its bare pair: far steadier than requests/s on a shared machine.
+      cpu_us: Object.fromEntries(
+        Object.entries(f.cpu_us ?? {}).map(([k, v]) => [k, Math.round(v * 10) / 10]),
+      ),
+      cpu_us_over_bare: f.cpu_us
+        ? Object.fromEntries(
+            Object.keys(f.ratio).map((k) => [
+              k,
+              Math.round((f.cpu_us[k] - f.cpu_us[PAIRS[k]]) * 10) / 10,
+            ]),
+          )
+        : undefined,
       ratio_ranges: Object.fromEntries(
         Object.entries(f.ratio).map(([k, v]) => [k, [r2(v.min), r2(v.max)]]),
       ),
@@ -112,8 +149,8 @@ function goalsFor(adapters) {
   return goals.map((g) => ({ ...g, met: g.value >= g.goal }));
 }
 
-export function assemble(parts) {
-  const core = JSON.parse(readFileSync(path.join(resultsDir, 'core.json'), 'utf8'));
+/** latest.json from the parts' figures and the core part's (results/core.json unless given). */
+export function assemble(parts, core = readCore()) {
   const adapters = adapterSummary(parts.adapters20);
   const latest = {
     machine: {
@@ -142,13 +179,7 @@ export function assemble(parts) {
       ? {
           bun: parts.runtimes.bun,
           deno: parts.runtimes.deno,
-          workerd: core.workerd
-            ? {
-                signsPerSecond: core.workerd.signsPerSecond,
-                verifiesPerSecond: null,
-                note: 'from the core part (workerd.mjs); verify not measured in workerd yet',
-              }
-            : undefined,
+          workerd: parts.runtimes.workerd,
         }
       : undefined,
     herd: parts.herd
@@ -166,11 +197,26 @@ export function assemble(parts) {
 }
 
 const f2 = (x) => (typeof x === 'number' ? x.toFixed(2) : '–');
+const f1 = (x) => (typeof x === 'number' ? String(Math.round(x * 10) / 10) : '–');
 const k = (x) => (typeof x === 'number' ? `${(x / 1000).toFixed(1)}k` : '–');
+
+/** A row of the server-CPU table: µs per request, and µs over the bare pair in brackets. */
+function cpuRow(fw, a) {
+  const c = a.cpu_us;
+  if (!c || c.bare === undefined) return undefined;
+  const over = (k) => {
+    if (c[k] === undefined) return '–';
+    const d = Math.round(a.cpu_us_over_bare[k]);
+    return `${Math.round(c[k])} (${d < 0 ? '−' : '+'}${Math.abs(d)})`;
+  };
+  const plain = (k) => (c[k] === undefined ? '–' : String(Math.round(c[k])));
+  return `| ${fw} | ${plain('bare')} | ${over('verify')} | ${over('capture')} | ${plain('bare_8k')} | ${over('capture_bodies')} | ${plain('bare_get')} | ${over('token')} | ${over('upload')} |`;
+}
 
 export function markdown(latest) {
   const lines = [];
   const table = (adapters, node) => {
+    const rowsCpu = [];
     lines.push(
       `**${node}**: requests/s (median of rounds) and ratio to the bare app in the same round (median; range over rounds).`,
       '',
@@ -181,11 +227,22 @@ export function markdown(latest) {
       if (fw === 'node') continue;
       const cell = (rps, ratio, goal) =>
         `${rps} (**${f2(a.ratios[ratio])}**${goal ? (a.ratios[ratio] >= goal ? ' ✓' : ` ✗ goal ${goal}`) : ''})`;
+      rowsCpu.push(cpuRow(fw, a));
       lines.push(
         `| ${fw} | ${a.bare_rps} | ${cell(a.verify_rps, 'verify', VERIFY_GOALS[fw])} | ${cell(a.capture_rps, 'capture', CAPTURE_GOAL)} | ${a.bare_8k_rps} | ${cell(a.capture_bodies_rps, 'capture_bodies')} | ${a.bare_get_rps} | ${cell(a.token_rps, 'token', TOKEN_GOAL)} | ${cell(a.upload_rps, 'upload')} | ${a.p99_ms.bare} / ${a.p99_ms.verify} / ${a.p99_ms.capture} |`,
       );
     }
     lines.push('');
+    if (rowsCpu.some(Boolean)) {
+      lines.push(
+        `Server CPU per request (µs, the server process's own CPU time over each load's requests; median of rounds), and what each piece adds to its bare load: steadier than requests/s on a shared machine.`,
+        '',
+        '| framework | bare 1 KiB POST | verify | capture (metadata) | bare 8 KiB | capture + 8 KiB bodies | bare GET | warm token guard | /upload-token |',
+        '|---|---|---|---|---|---|---|---|---|',
+        ...rowsCpu.filter(Boolean),
+        '',
+      );
+    }
   };
   table(latest.adapters, `Node ${latest.node}`);
   if (latest.adapters_node24) table(latest.adapters_node24, `Node ${latest.adapters_node24.node}`);
@@ -214,7 +271,7 @@ export function markdown(latest) {
       '| runtime | crypto backend | signs/s (78 B) | verifies/s (1 KiB) |',
       '|---|---|---|---|',
     );
-    for (const name of ['bun', 'deno']) {
+    for (const name of ['bun', 'deno', 'workerd']) {
       const r = latest.runtimes[name];
       if (r?.skipped) lines.push(`| ${name} | skipped: ${r.skipped} | | |`);
       else if (r)
@@ -222,9 +279,6 @@ export function markdown(latest) {
           `| ${r.version ? `${name} ${r.version.replace(/^deno /, '').replace(/ \(.*$/, '')}` : name} | ${r.backend} | ${k(r.signsPerSecond)} | ${k(r.verifiesPerSecond)} |`,
         );
     }
-    const w = latest.runtimes.workerd;
-    if (w)
-      lines.push(`| workerd (Miniflare) | webcrypto | ${k(w.signsPerSecond)} | not measured |`);
     lines.push('');
   }
   if (latest.herd) {
@@ -242,16 +296,16 @@ export function markdown(latest) {
     const o = latest.capture_outage;
     const up = o.up;
     lines.push(
-      `**Capture under outage** (Express, metadata, ${o.requests} requests of 1 KiB each run):`,
+      `**Capture under outage** (Express, metadata, ${o.requests} requests of 1 KiB to each server, in ${o.chunks ?? 1} interleaved chunks):`,
       '',
-      '| collector | req/s | p50 ms | p99 ms | peak RSS growth MiB | captured | sent | dropped | queued at the end |',
-      '|---|---|---|---|---|---|---|---|---|',
+      '| collector | req/s | server CPU µs/request | p50 ms | p99 ms | peak RSS growth MiB | captured | sent | dropped | queued at the end |',
+      '|---|---|---|---|---|---|---|---|---|---|',
       ...[...up, o.down].map(
         (m) =>
-          `| ${m.name} | ${Math.round(m.rps)} | ${m.p50_ms} | ${m.p99_ms} | ${f2(m.rssGrowthMiB)} | ${m.stats.captured} | ${m.stats.sent} | ${m.stats.dropped} | ${m.stats.queued} |`,
+          `| ${m.name} | ${Math.round(m.rps)} | ${m.cpu_us === undefined ? '–' : Math.round(m.cpu_us)} | ${f1(m.p50_ms)} | ${f1(m.p99_ms)} | ${f2(m.rssGrowthMiB)} | ${m.stats.captured} | ${m.stats.sent} | ${m.stats.dropped} | ${m.stats.queued} |`,
       ),
       '',
-      `p99 down / up (mean of the two up runs): **${f2(o.p99Ratio)}** (goal ≤ 1.10: ${o.goals.p99Within10pct ? 'met' : 'missed'}); memory beyond the up run: **${f2(o.extraRssMiB)} MiB** against a queue budget of ${o.queueBudgetMiB} MiB (${o.goals.memoryWithinBudget ? 'met' : 'missed'}).`,
+      `p99 down / up: **${f2(o.p99Ratio)}** (goal ≤ 1.10: ${o.goals.p99Within10pct ? 'met' : 'missed'}); memory beyond the up run: **${f2(o.extraRssMiB)} MiB** against a queue budget of ${o.queueBudgetMiB} MiB (${o.goals.memoryWithinBudget ? 'met' : 'missed'}).`,
       '',
     );
   }
@@ -326,16 +380,17 @@ export function writeAll(latest) {
 }
 
 /**
- * `pnpm bench`'s per-framework half. With `only` (a smoke of the harness) nothing is written:
- * the committed files stay those of a whole run.
+ * `pnpm bench`'s per-framework half. With `only` (a smoke of the harness) or `write: false`
+ * (`--quick`) nothing is written: the committed files stay those of a whole run. `core` is the
+ * core part's figures (results/core.json when not given).
  */
-export async function main({ node24, only } = {}) {
+export async function main({ node24, only, core, write = !only } = {}) {
   const parts = await runParts({ node24, only });
   parts.date = new Date().toISOString();
-  const latest = assemble(parts);
-  const md = only ? markdown(latest) : writeAll(latest);
+  const latest = assemble(parts, core ?? readCore());
+  const md = write ? writeAll(latest) : markdown(latest);
   console.log(`\nPer framework\n\n${md}`);
-  return latest;
+  return { latest, timings };
 }
 
 function arg(name) {
@@ -365,7 +420,8 @@ if (process.argv[1] === new URL(import.meta.url).pathname) {
     };
     console.log(writeAll(assemble(parts)));
   } else {
-    if (process.argv.includes('--quick')) process.env.AURA_BENCH_QUICK = '1';
-    await main({ only: arg('--only') });
+    const quick = process.argv.includes('--quick');
+    if (quick) process.env.AURA_BENCH_QUICK = '1';
+    await main({ only: arg('--only'), write: !quick && !arg('--only') });
   }
 }

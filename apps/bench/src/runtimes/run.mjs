@@ -1,33 +1,40 @@
-// Hono on Bun and on Deno (binaries from the npm packages `bun` and `deno`): signs/s and
-// verifies/s inside each runtime, measured from outside as the wall time of N requests that
-// each sign (or verify) K times, minus the wall time of N requests doing nothing:
-// ops/s = N × K / (wall(K) − wall(0)). workerd's figure comes from the core part (workerd.mjs).
-// Prints one JSON line.
+// Hono on Bun, on Deno (binaries from the npm packages `bun` and `deno`) and in workerd (the
+// same app bundled as a Worker with the workerd conditions, so the web build, run by Miniflare):
+// signs/s and verifies/s inside each runtime, measured from outside as the wall time of N
+// requests that each sign (or verify) K times, minus the wall time of N requests doing nothing:
+// ops/s = N × K / (wall(K) − wall(0)). Prints one JSON line.
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { median } from '../harness.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
-const bin = (name) => path.join(here, '..', '..', 'node_modules', '.bin', name);
+const benchRoot = path.join(here, '..', '..');
+const bin = (name) => path.join(benchRoot, 'node_modules', '.bin', name);
 const quick = process.env.AURA_BENCH_QUICK === '1';
-const N = quick ? 20 : 50;
-const K = 200;
-const rounds = quick ? 2 : 5;
-const RUNTIMES = {
-  bun: [bin('bun'), [path.join(here, 'app.mjs')]],
-  deno: [bin('deno'), ['run', '-A', path.join(here, 'app.mjs')]],
-};
+// --quick: one short round (a smoke of each runtime, not figures).
+const N = quick ? 10 : 50;
+const K = quick ? 100 : 200;
+const rounds = quick ? 1 : 5;
+const PREPARE_CHUNK = 5_000;
 
-async function measure(name) {
-  const [cmd, args] = RUNTIMES[name];
-  const pool = N * K * (rounds + 1) + 100;
+/** A runtime serving app.mjs over HTTP on 127.0.0.1 (Bun, Deno). */
+async function startProcess(name, cmd, args) {
   const child = spawn(cmd, args, {
-    cwd: path.join(here, '..', '..'),
-    env: { ...process.env, BENCH_VERIFY_POOL: String(pool) },
+    cwd: benchRoot,
+    env: process.env,
     stdio: ['ignore', 'pipe', 'inherit'],
     // Its own process group: `.bin/bun` and `.bin/deno` may be wrappers, and the runtime their child.
     detached: true,
   });
+  const stop = () => {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      child.kill('SIGTERM');
+    }
+  };
   try {
     const info = await new Promise((resolve, reject) => {
       let out = '';
@@ -48,19 +55,102 @@ async function measure(name) {
       v.once('exit', () => resolve(out.trim().split('\n')[0]));
     });
     const base = `http://127.0.0.1:${info.port}`;
+    return {
+      version,
+      backend: info.backend,
+      fetch: (p, init = {}) =>
+        fetch(`${base}${p}`, { ...init, signal: AbortSignal.timeout(60_000) }),
+      stop,
+    };
+  } catch (error) {
+    stop();
+    throw error;
+  }
+}
+
+/** app.mjs bundled as a Worker with the workerd conditions (the web build), run by Miniflare's
+ * workerd; requests go through dispatchFetch, over HTTP to workerd. */
+async function startWorkerd() {
+  const [{ build }, { Miniflare }, miniflarePackage] = await Promise.all([
+    import('esbuild'),
+    import('miniflare'),
+    import('miniflare/package.json', { with: { type: 'json' } }),
+  ]);
+  const dir = await mkdtemp(path.join(tmpdir(), 'aura-bench-workerd-hono-'));
+  let mf;
+  try {
+    const entry = path.join(dir, 'entry.mjs');
+    await writeFile(
+      entry,
+      `export { app as default } from ${JSON.stringify(path.join(here, 'app.mjs'))};\n`,
+    );
+    const outfile = path.join(dir, 'worker.mjs');
+    await build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      format: 'esm',
+      target: 'es2022',
+      platform: 'neutral',
+      conditions: ['workerd', 'worker', 'browser'],
+      mainFields: ['module', 'main'],
+      nodePaths: [path.join(benchRoot, 'node_modules')],
+      logLevel: 'silent',
+    });
+    mf = new Miniflare({
+      modules: true,
+      scriptPath: outfile,
+      modulesRoot: dir,
+      compatibilityDate: '2025-09-01',
+    });
+    await mf.ready;
+    const worker = mf;
+    const backend = await (await worker.dispatchFetch('http://bench/backend')).text();
+    if (backend !== 'webcrypto')
+      throw new Error(`the Worker did not load the web build: ${backend}`);
+    return {
+      version: `Miniflare ${miniflarePackage.default.version}`,
+      backend,
+      fetch: (p, init) => worker.dispatchFetch(`http://bench${p}`, init),
+      stop: async () => {
+        await worker.dispose();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await mf?.dispose().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+const RUNTIMES = {
+  bun: () => startProcess('bun', bin('bun'), [path.join(here, 'app.mjs')]),
+  deno: () => startProcess('deno', bin('deno'), ['run', '-A', path.join(here, 'app.mjs')]),
+  workerd: startWorkerd,
+};
+
+async function measure(name) {
+  const target = await RUNTIMES[name]();
+  try {
+    async function call(p, init) {
+      const response = await target.fetch(p, init);
+      const text = await response.text();
+      if (response.status !== 200) throw new Error(`${name} ${p}: ${text}`);
+      return text;
+    }
+    // The verify pool: every verification of the run (warm-up round included) has its nonce.
+    for (let left = N * K * (rounds + 1) + 100; left > 0; left -= PREPARE_CHUNK) {
+      await call(`/prepare?count=${Math.min(left, PREPARE_CHUNK)}`, { method: 'POST' });
+    }
     async function wall(op, n) {
       const start = performance.now();
-      for (let i = 0; i < N; i++) {
-        const response = await fetch(`${base}/${op}?n=${n}`, {
-          signal: AbortSignal.timeout(60_000),
-        });
-        const text = await response.text();
-        if (response.status !== 200) throw new Error(`${name} /${op}: ${text}`);
-      }
+      for (let i = 0; i < N; i++) await call(`/${op}?n=${n}`);
       return performance.now() - start;
     }
     const rates = { sign: [], verify: [] };
-    await wall('sign', K); // warm-up (verify warms in its first round; its pool has one spare)
+    await wall('sign', K); // warm-up
+    await wall('verify', K);
     for (let r = 0; r < rounds; r++) {
       for (const op of ['sign', 'verify']) {
         const empty = await wall(op, 0);
@@ -69,19 +159,15 @@ async function measure(name) {
       }
     }
     return {
-      version,
-      backend: info.backend,
+      version: target.version,
+      backend: target.backend,
       signsPerSecond: median(rates.sign),
       verifiesPerSecond: median(rates.verify),
       signRange: [Math.min(...rates.sign), Math.max(...rates.sign)],
       verifyRange: [Math.min(...rates.verify), Math.max(...rates.verify)],
     };
   } finally {
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {
-      child.kill('SIGTERM');
-    }
+    await target.stop();
   }
 }
 
