@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isoTime } from '../../src/capture/recording';
+import { isoTime, jsonHundredths } from '../../src/capture/recording';
 import {
   type CaptureEvent,
   createCaptureRecorder,
@@ -96,6 +96,25 @@ describe('capture hot path', () => {
       ),
       { numRuns: 500 },
     );
+  });
+
+  it('a duration is written as JSON.stringify writes it, from its integer hundredths', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: 0, max: 2 ** 40 - 1 }).map((hundredths) => hundredths / 100),
+          fc.double({ noNaN: false }).map((ms) => Math.round(ms * 100) / 100),
+          fc.double(),
+        ),
+        (ms) => {
+          expect(jsonHundredths(ms)).toBe(JSON.stringify(ms));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    for (const ms of [0, -0, 0.01, 0.1, 1.05, 12.5, 99.99, 2 ** 40 / 100, -1.5, Number.NaN]) {
+      expect(jsonHundredths(ms)).toBe(JSON.stringify(ms));
+    }
   });
 
   it("an event's NDJSON line is the canonical JSON of the event it carries", async () => {
