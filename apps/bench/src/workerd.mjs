@@ -11,8 +11,8 @@ import { median } from './harness.mjs';
 
 const quick = process.env.AURA_BENCH_QUICK === '1';
 // --quick: one short round (a smoke, not figures).
-const N = quick ? 10 : 200;
-const K = quick ? 100 : 200;
+const N = quick ? 20 : 200;
+const K = 200;
 const rounds = quick ? 1 : 5;
 
 const dir = await mkdtemp(path.join(tmpdir(), 'aura-bench-workerd-'));
