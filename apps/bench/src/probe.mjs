@@ -3,6 +3,8 @@
 // how a load is charged the server CPU it cost (process.cpuUsage() before and after) and how
 // the outage run reads the server's memory, without an HTTP route that would itself be load.
 
+import { fstatSync } from 'node:fs';
+
 /** Probes every server answers: `cpu` (µs of CPU time, user + system, so far). */
 const BASE_PROBES = {
   cpu: () => {
@@ -26,6 +28,19 @@ export function answerProbes(extra = {}) {
       process.stdout.write(`${JSON.stringify(answer)}\n`);
     }
   });
+  // A pipe's end means the orchestrator is gone (killed, crashed): a server it left behind would
+  // hold a CPU's worth of listeners for nothing, so it goes too. A stdin of /dev/null (a server
+  // started by profile.mjs or by hand) ends at once and means nothing.
+  if (stdinIsPipe()) process.stdin.once('end', () => process.exit(0));
+}
+
+function stdinIsPipe() {
+  try {
+    const stat = fstatSync(0);
+    return stat.isFIFO() || stat.isSocket();
+  } catch {
+    return false;
+  }
 }
 
 /**
