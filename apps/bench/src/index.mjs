@@ -1,5 +1,5 @@
 // `pnpm bench`: every figure of the core's speed and capacity goals from one run, written to
-// results/core.json and printed. Each part runs in its own process (Node 20 and Node 24 for
+// results/core.json and printed, then the per-framework half (report/suite.mjs). Each part runs in its own process (Node 20 and Node 24 for
 // signing), so that one part's heap and JIT state never colour another's. The machine may be
 // shared: figures are ratios taken within interleaved rounds, and the load average is recorded.
 import { execFileSync, spawn } from 'node:child_process';

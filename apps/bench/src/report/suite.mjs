@@ -1,7 +1,8 @@
 // The per-framework half of `pnpm bench`: runs the adapter loads (Node 20, and Node 24 when
-// given), Hono on Bun and Deno, the cold-start herd and capture under outage, each in its own
-// child process, then writes results/latest.json (the core figures folded in from
-// results/core.json), results/latest.md (the tables) and the SVG charts the README embeds.
+// given), Hono on Bun, Deno and workerd, the cold-start herd and capture under outage, each in
+// its own child process, then writes results/latest.json (the core figures folded in from the
+// core part, or results/core.json), results/latest.md (the tables) and the SVG charts the README
+// embeds. With --quick or --only it writes nothing and prints the tables.
 //
 // `node src/report/suite.mjs [--quick] [--only express,koa] [--from <dir>]`: --from assembles
 // the files from a directory of already-run parts' JSON (adapters-node20.json, …) instead.
