@@ -7,6 +7,7 @@ import {
   type AuraClientSource,
   type AuraEnv as AuraEnvRecord,
   auraConfigFromEnv,
+  bodyTooLarge,
   headersFromWeb,
   type NeutralRequest,
   type NeutralResponse,
@@ -88,29 +89,189 @@ const RAW_BODY_FIX =
   'register verifyAuraSignature() before any middleware that reads the body as JSON, text or ' +
   'form data (e.g. a validator), or have that middleware read it with c.req.arrayBuffer()';
 
+type BodyRead =
+  | { ok: true; bytes: Uint8Array | undefined }
+  | { ok: false; response: NeutralResponse };
+type WholeBodyRead = { ok: true; bytes: Uint8Array } | { ok: false; response: NeutralResponse };
+
+/** The parts of Node's `IncomingMessage` read here; `@hono/node-server` passes it as `c.env.incoming`. */
+interface NodeIncoming {
+  httpVersionMajor?: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+function nodeIncoming(c: Context): NodeIncoming | undefined {
+  const incoming = (c.env as { incoming?: Partial<NodeIncoming> } | undefined)?.incoming;
+  // `in`, not a read: Node computes `headersDistinct` when it is first read.
+  return typeof incoming?.headers === 'object' && 'headersDistinct' in incoming
+    ? (incoming as NodeIncoming)
+    : undefined;
+}
+
 /**
- * The raw body bytes, at most `limit` of them (413 past it, without buffering more), then put
- * back as the request's body (as Hono's own `bodyLimit` does), so that the handler's
- * `await c.req.json()` reads these same bytes. Bytes an earlier middleware read with
- * `c.req.arrayBuffer()` are used as they are; a body read only as JSON, text or form data is gone
- * (`raw_body_unavailable`).
+ * The body's length when Node's HTTP/1 parser delimits it by its declared length: a
+ * `Content-Length` of plain digits and no `Transfer-Encoding` means exactly that many bytes
+ * (bytes past it are the next request on the connection; fewer never end the body), and neither
+ * header means no body (`null`). Anything else (chunked, HTTP/2's frames) is `undefined`: only
+ * reading the stream tells its size.
  */
-export async function readRawBody(
-  c: Context,
-  limit: number,
-): Promise<{ ok: true; bytes: Uint8Array | undefined } | { ok: false; response: NeutralResponse }> {
+function delimitedLength(incoming: NodeIncoming): number | null | undefined {
+  if (incoming.httpVersionMajor !== 1) return undefined;
+  const { 'content-length': declared, 'transfer-encoding': chunked } = incoming.headers;
+  if (chunked !== undefined) return undefined;
+  if (declared === undefined) return null;
+  return typeof declared === 'string' && /^\d+$/.test(declared) ? Number(declared) : undefined;
+}
+
+/**
+ * The raw body bytes, at most `limit` of them (413 past it, without buffering more), left where
+ * the handler's `await c.req.json()` (or `text()`, `parseBody()`, a validator) reads these same
+ * bytes. Bytes an earlier middleware read with `c.req.arrayBuffer()` are used as they are; a body
+ * read only as JSON, text or form data is gone (`raw_body_unavailable`).
+ *
+ * On `@hono/node-server`, a body whose length Node's parser enforces is checked against the limit
+ * before any byte is read, then read whole with `c.req.arrayBuffer()`, which that server answers
+ * from the socket's chunks without building a Web `Request` or stream, and Hono keeps for later
+ * readers. Any other body is read as a stream, chunk by chunk against the limit, then put back as
+ * the request's body (as Hono's own `bodyLimit` does).
+ */
+export async function readRawBody(c: Context, limit: number): Promise<BodyRead> {
   // Hono keeps what a body reader already read here, a promise (or, in early 4.x, a value) per
   // reader; its type says otherwise.
   const cache = c.req.bodyCache as { arrayBuffer?: ArrayBuffer | Promise<ArrayBuffer> };
   const { raw } = c.req;
-  if (cache.arrayBuffer !== undefined) {
-    return readBodyLimited(new Response(await cache.arrayBuffer).body!, limit);
-  }
+  if (cache.arrayBuffer !== undefined) return withinLimit(await cache.arrayBuffer, limit);
   if (raw.bodyUsed || Object.keys(cache).length > 0) {
     return { ok: false, response: rawBodyUnavailable(RAW_BODY_FIX) };
+  }
+  const incoming = nodeIncoming(c);
+  const length = incoming === undefined ? undefined : delimitedLength(incoming);
+  if (length === null) return { ok: true, bytes: undefined };
+  if (length !== undefined) {
+    if (length > limit) return { ok: false, response: bodyTooLarge(limit) };
+    return cacheServesLaterReaders(c.req) ? readIntoBodyCache(c, limit) : readBack(c, limit);
   }
   if (raw.body === null) return { ok: true, bytes: undefined };
   const read = await readBodyLimited(raw.body, limit, c.req.header('content-length'));
   if (read.ok) c.req.raw = new Request(raw, { body: read.bytes });
   return read;
+}
+
+/** Bytes already read whole (their length was checked first): past the limit all the same, 413. */
+function withinLimit(buffer: ArrayBuffer, limit: number): WholeBodyRead {
+  const bytes = new Uint8Array(buffer);
+  return bytes.length > limit ? { ok: false, response: bodyTooLarge(limit) } : { ok: true, bytes };
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * Hono's body cache after verification: the `arrayBuffer` promise Hono's own reader left, plus
+ * its text, JSON and form data, each made on first use. Hono would otherwise make them from the cached
+ * bytes through a new Web `Response`, which on Node costs more than the verification (and, before
+ * Hono 4.12, drops the `Content-Type` that form data needs). The made-on-first-use forms are
+ * getters on the class, not closures made per request; a reader that stores its own value
+ * (Hono's form validator does) replaces them.
+ */
+class VerifiedBodyCache {
+  readonly #bytes: Uint8Array;
+  readonly #request: Context['req'];
+  #text: Promise<string> | undefined;
+  #json: Promise<unknown> | undefined;
+  #formData: Promise<FormData> | undefined;
+
+  constructor(
+    public arrayBuffer: Promise<ArrayBuffer>,
+    bytes: Uint8Array,
+    request: Context['req'],
+  ) {
+    this.#bytes = bytes;
+    this.#request = request;
+  }
+
+  get text(): Promise<string> {
+    this.#text ??= Promise.resolve(utf8.decode(this.#bytes));
+    return this.#text;
+  }
+
+  set text(value: Promise<string>) {
+    VerifiedBodyCache.#own(this, 'text', value);
+  }
+
+  /** As Hono caches JSON (4.2 to 4.x: `c.req.json()` looks here; later ones parse the text). */
+  get json(): Promise<unknown> {
+    this.#json ??= this.text.then(JSON.parse);
+    return this.#json;
+  }
+
+  set json(value: Promise<unknown>) {
+    VerifiedBodyCache.#own(this, 'json', value);
+  }
+
+  get formData(): Promise<FormData> {
+    if (this.#formData === undefined) {
+      const type = this.#request.header('content-type');
+      const init = type === undefined ? {} : { headers: { 'content-type': type } };
+      this.#formData = new Response(this.#bytes, init).formData();
+    }
+    return this.#formData;
+  }
+
+  set formData(value: Promise<FormData>) {
+    VerifiedBodyCache.#own(this, 'formData', value);
+  }
+
+  static #own(cache: VerifiedBodyCache, key: string, value: unknown) {
+    Object.defineProperty(cache, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  }
+}
+
+/** Reads the body with `c.req.arrayBuffer()`, which Hono caches, then offers its other forms. */
+async function readIntoBodyCache(c: Context, limit: number): Promise<WholeBodyRead> {
+  const buffer = c.req.arrayBuffer();
+  const read = withinLimit(await buffer, limit);
+  if (read.ok) c.req.bodyCache = new VerifiedBodyCache(buffer, read.bytes, c.req) as never;
+  return read;
+}
+
+/** Hono 4.0 and 4.1: the body read whole, then put back as the request's body. */
+async function readBack(c: Context, limit: number): Promise<WholeBodyRead> {
+  const { raw } = c.req;
+  const read = withinLimit(await raw.arrayBuffer(), limit);
+  if (read.ok) c.req.raw = new Request(raw, { body: read.bytes });
+  return read;
+}
+
+const servesLaterReaders = new WeakMap<object, boolean>();
+
+/**
+ * Whether this Hono answers `c.req.json()`, `text()`… after `c.req.arrayBuffer()` from the cached
+ * promise (4.2 on: it chains on it). Hono 4.0 and 4.1 hand the cached entry to `new Response()`
+ * as it is, which reads a promise as the text "[object Promise]"; there the bytes go back as the
+ * request's body instead. Asked once per HonoRequest class, on a request of its own: a then-able
+ * in its cache tells whether Hono chains on it.
+ */
+function cacheServesLaterReaders(req: Context['req']): boolean {
+  const HonoRequest = req.constructor as new (raw: Request) => Context['req'];
+  let known = servesLaterReaders.get(HonoRequest);
+  if (known === undefined) {
+    let chained = false;
+    const probe = new HonoRequest(new Request('http://probe.invalid/'));
+    const thenable = {
+      // biome-ignore lint/suspicious/noThenProperty: the probe is a then-able on purpose
+      then() {
+        chained = true;
+      },
+    };
+    (probe.bodyCache as Record<string, unknown>).arrayBuffer = thenable;
+    void probe.text();
+    known = chained;
+    servesLaterReaders.set(HonoRequest, known);
+  }
+  return known;
 }
