@@ -354,7 +354,27 @@ interface JudgedHeader {
   masked: boolean;
   /** `"name":`, when the name can be written into JSON as it is (lowercase, in place). */
   key: string | undefined;
+  /**
+   * Values of this header already written and found clean (nothing masked, nothing escaped):
+   * the same value is written again without scanning it. `null`: values of this header rarely
+   * repeat (a nonce, a timestamp), so they are not remembered.
+   */
+  clean: Set<string> | null | undefined;
+  /** Lookups of `clean` that found the value, and that did not. */
+  hits: number;
+  misses: number;
 }
+
+/**
+ * Bounds of the clean-value memory: values up to this length, this many per header, for this
+ * many headers at most (a few hundred KiB at worst). Only values that needed no mask are kept,
+ * so no credential is held longer than its request.
+ */
+const CLEAN_VALUE_MAX_LENGTH = 256;
+const CLEAN_VALUES_PER_HEADER = 32;
+const CLEAN_VALUE_HEADERS = 64;
+/** After this many misses, a header that hits less than one lookup in four stops remembering. */
+const CLEAN_VALUE_TRIAL = 64;
 
 const REDACTED_JSON = JSON.stringify(REDACTED);
 
@@ -445,6 +465,37 @@ export function createRedactor(
 
   // Header names repeat on every request: each is judged (and scanned) once.
   const headerNames = new Map<string, JudgedHeader>();
+  let cleanValueHeaders = 0;
+
+  /**
+   * Whether `value` of this header was written before and needed nothing: a value seen again
+   * (a host, a user agent, a content type) skips the scan.
+   */
+  const knownClean = (judged: JudgedHeader, value: string): boolean => {
+    const clean = judged.clean;
+    if (clean === null || clean === undefined) return false;
+    if (clean.has(value)) {
+      judged.hits++;
+      return true;
+    }
+    judged.misses++;
+    if (judged.misses >= CLEAN_VALUE_TRIAL && judged.hits * 3 < judged.misses) {
+      // Values that do not repeat: remembering them costs more than it spares.
+      judged.clean = null;
+    }
+    return false;
+  };
+
+  const rememberClean = (judged: JudgedHeader, value: string): void => {
+    if (judged.clean === null || value.length > CLEAN_VALUE_MAX_LENGTH) return;
+    if (judged.clean === undefined) {
+      if (cleanValueHeaders >= CLEAN_VALUE_HEADERS) return;
+      cleanValueHeaders++;
+      judged.clean = new Set();
+    }
+    if (judged.clean.size >= CLEAN_VALUES_PER_HEADER) judged.clean.clear();
+    judged.clean.add(value);
+  };
   const headerName = (rawName: string): JudgedHeader => {
     const known = headerNames.get(rawName);
     if (known !== undefined) return known;
@@ -459,8 +510,14 @@ export function createRedactor(
         redactedName === rawName && !UNORDERED_KEY.test(rawName)
           ? `${jsonString(rawName)}:`
           : undefined,
+      clean: undefined,
+      hits: 0,
+      misses: 0,
     };
-    if (headerNames.size >= MAX_JUDGED) headerNames.clear();
+    if (headerNames.size >= MAX_JUDGED) {
+      headerNames.clear();
+      cleanValueHeaders = 0;
+    }
     headerNames.set(rawName, judged);
     return judged;
   };
@@ -548,12 +605,12 @@ export function createRedactor(
           json = JSON.stringify(value.map((item) => text(String(item))));
         } else {
           const item = typeof value === 'string' ? value : String(value);
-          json =
-            patterns.length === 0 &&
-            !NEEDS_CARE.test(item) &&
-            (item.length < 64 || !hasHexRun(item, 64))
-              ? `"${item}"`
-              : jsonString(text(item));
+          if (patterns.length > 0) json = jsonString(text(item));
+          else if (knownClean(judged, item)) json = `"${item}"`;
+          else if (!NEEDS_CARE.test(item) && (item.length < 64 || !hasHexRun(item, 64))) {
+            json = `"${item}"`;
+            rememberClean(judged, item);
+          } else json = jsonString(text(item));
         }
         out += out === '' ? `{${judged.key}${json}` : `,${judged.key}${json}`;
       }
