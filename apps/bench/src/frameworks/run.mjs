@@ -145,8 +145,8 @@ async function benchFramework(framework) {
   }
   const bench = { server, generator: startGenerator() };
   try {
-    // --quick leaves the Redis loads out and warms up with 100 requests per load, not 1 s (a
-    // smoke, not figures; the first requests of a cold server cost it ten times a warm one's).
+    // --quick leaves the Redis loads out and warms up for 0.2 s per load, not 1 s (a smoke, not
+    // figures; the first requests of a cold server cost it ten times a warm one's).
     const names = Object.keys(LOADS).filter(
       (n) => !LOADS[n].redis || (!quick && ports[LOADS[n].variant]),
     );
@@ -160,7 +160,7 @@ async function benchFramework(framework) {
     });
     // Warm-up: JIT, the token cache (one exchange), the limiter's first window.
     for (const name of names) {
-      await load(bench, quick ? { ...spec(name, 1), amount: 100 } : spec(name, 1));
+      await load(bench, spec(name, quick ? 0.2 : 1));
     }
     const perRound = [];
     for (let r = 0; r < rounds; r++) {
