@@ -94,7 +94,7 @@ type BodyRead =
   | { ok: false; response: NeutralResponse };
 type WholeBodyRead = { ok: true; bytes: Uint8Array } | { ok: false; response: NeutralResponse };
 
-/** The parts of Node's `IncomingMessage` read here; `@hono/node-server` passes it as `c.env.incoming`. */
+/** What is read here of Node's `IncomingMessage` (`c.env.incoming` on `@hono/node-server`). */
 interface NodeIncoming {
   httpVersionMajor?: number;
   headers: Record<string, string | string[] | undefined>;
@@ -166,12 +166,12 @@ function withinLimit(buffer: ArrayBuffer, limit: number): WholeBodyRead {
 const utf8 = new TextDecoder();
 
 /**
- * Hono's body cache after verification: the `arrayBuffer` promise Hono's own reader left, plus
- * its text, JSON and form data, each made on first use. Hono would otherwise make them from the cached
- * bytes through a new Web `Response`, which on Node costs more than the verification (and, before
- * Hono 4.12, drops the `Content-Type` that form data needs). The made-on-first-use forms are
- * getters on the class, not closures made per request; a reader that stores its own value
- * (Hono's form validator does) replaces them.
+ * Hono's body cache after verification: the `arrayBuffer` promise Hono's own reader left, and
+ * the text, JSON and form data of those bytes, each made on first use. Hono would otherwise make
+ * them from the cached bytes through a new Web `Response`, which on Node costs more than the
+ * verification (and, in earlier 4.x releases, loses the `Content-Type` that form data needs).
+ * They are getters on the class, not closures made per request; a reader that stores its own
+ * value (Hono's form validator does) replaces them.
  */
 class VerifiedBodyCache {
   readonly #bytes: Uint8Array;
