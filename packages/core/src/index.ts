@@ -67,9 +67,16 @@ export { MemoryNonceStore } from './replay/nonce-store';
 export type { AuraClientSource } from './server/client';
 export { resolveAuraClient } from './server/client';
 export { auraErrorResponse } from './server/errors';
-export type { ErrorBody, JsonParse, NeutralRequest, NeutralResponse } from './server/http';
+export type {
+  ErrorBody,
+  JsonParse,
+  NeutralRequest,
+  NeutralResponse,
+  NodeHeaderSource,
+} from './server/http';
 export {
   errorResponse,
+  headersFromNode,
   headersFromWeb,
   headerValue,
   isJsonContentType,

@@ -55,6 +55,7 @@ describe('@aura/core public API', () => {
         "explainSignatureWith",
         "formatAuthorization",
         "headerValue",
+        "headersFromNode",
         "headersFromWeb",
         "isAuraError",
         "isJsonContentType",

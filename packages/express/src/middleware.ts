@@ -13,6 +13,7 @@ import {
   createInboundVerifier,
   ensureAuraToken,
   errorResponse,
+  headersFromNode,
   type InboundVerifierOptions,
   type NeutralResponse,
   rawBodyUnavailable,
@@ -116,8 +117,8 @@ export function verifyAuraSignature(options: InboundVerifierOptions): RequestHan
         if ('status' in raw) return send(res, raw);
         if (raw.consumed) return send(res, rawBodyUnavailable(RAW_BODY_FIX));
         const result = await verifier.verify(
-          // headersDistinct: `req.headers` would drop a duplicate Authorization or Host.
-          { method: req.method, url: req.originalUrl, headers: req.headersDistinct },
+          // Every field as received: `req.headers` alone would fold a duplicate Authorization or Host.
+          { method: req.method, url: req.originalUrl, headers: headersFromNode(req) },
           raw.bytes === undefined || raw.bytes.length === 0 ? undefined : raw.bytes,
         );
         if (!result.ok) return send(res, result.response);

@@ -1,4 +1,4 @@
-import type { NeutralRequest, NeutralResponse } from '@aura/core';
+import { headersFromNode, type NeutralRequest, type NeutralResponse } from '@aura/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** The core's neutral request, from Fastify's: the raw target and every header as received. */
@@ -7,9 +7,9 @@ export function neutralRequest(request: FastifyRequest): NeutralRequest {
   return {
     method: raw.method,
     url: raw.url,
-    // `headersDistinct` keeps a repeated Authorization or Host, which `headers` folds away; the
-    // verifier refuses those. `fastify.inject`'s request has no `headersDistinct`.
-    headers: raw.headersDistinct ?? raw.headers,
+    // Every field as received: `headers` alone folds a repeated Authorization or Host away, and
+    // the verifier refuses those. `fastify.inject`'s request has no `headersDistinct`.
+    headers: headersFromNode(raw),
   };
 }
 

@@ -5,6 +5,7 @@ import {
   createInboundVerifier,
   ensureAuraToken,
   errorResponse,
+  headersFromNode,
   type InboundVerifierOptions,
   resolveAuraClient,
 } from '@aura/core';
@@ -80,8 +81,8 @@ export function verifyAuraSignature(options: VerifyAuraSignatureOptions): Middle
     if (!raw.ok) return send(ctx, raw.response);
     // originalUrl: the raw target as received, which middleware rewriting ctx.url (koa-mount)
     // leaves alone; the signature covers what the caller sent.
-    // headersDistinct keeps duplicate Authorization/Host, which the verifier must refuse.
-    const request = { method: ctx.method, url: ctx.originalUrl, headers: ctx.req.headersDistinct };
+    // Every field as received, a duplicate Authorization/Host kept: the verifier must refuse it.
+    const request = { method: ctx.method, url: ctx.originalUrl, headers: headersFromNode(ctx.req) };
     const result = await verifier.verify(request, raw.bytes);
     if (!result.ok) return send(ctx, result.response);
     ctx.state.auraCaller = result.caller;

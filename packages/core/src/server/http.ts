@@ -65,6 +65,46 @@ export function headersFromWeb(headers: Headers): Record<string, string | string
   return out;
 }
 
+/** The header fields of a Node `IncomingMessage`, described structurally (no Node type here). */
+export interface NodeHeaderSource {
+  headers: Record<string, string | string[] | undefined>;
+  rawHeaders?: readonly string[];
+  headersDistinct?: Record<string, string[] | undefined>;
+}
+
+/**
+ * A Node request's headers as the verifier needs them: every field as received, a repeated one
+ * kept repeated. That is what `headersDistinct` holds, but Node builds it on first read, an
+ * array per field, a cost paid on every verified request. `headers` is already built (every
+ * framework reads it) and says the same thing when it holds exactly the received fields: its
+ * keys, in order, are the received names lower-cased (so no name repeats, and nothing was added
+ * or dropped) and each value is the received string (so nothing was folded or rewritten since).
+ * Then it is answered as it is; otherwise `headersDistinct`.
+ */
+export function headersFromNode(req: NodeHeaderSource): NeutralRequest['headers'] {
+  const { headers, rawHeaders } = req;
+  if (rawHeaders !== undefined && headers !== null && typeof headers === 'object') {
+    if (sameAsReceived(headers, rawHeaders)) return headers;
+  }
+  return req.headersDistinct ?? headers;
+}
+
+function sameAsReceived(
+  headers: NeutralRequest['headers'],
+  rawHeaders: readonly string[],
+): boolean {
+  let at = 0;
+  for (const name in headers) {
+    // An inherited enumerable key (a polluted prototype) is not a received field.
+    if (!Object.hasOwn(headers, name) || at + 1 >= rawHeaders.length) return false;
+    if (name !== rawHeaders[at]!.toLowerCase() || headers[name] !== rawHeaders[at + 1]) {
+      return false;
+    }
+    at += 2;
+  }
+  return at === rawHeaders.length;
+}
+
 /** The first value of a header (names compared case-insensitively). */
 export function headerValue(headers: NeutralRequest['headers'], name: string): string | undefined {
   const wanted = name.toLowerCase();

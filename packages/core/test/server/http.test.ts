@@ -1,6 +1,9 @@
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   errorResponse,
+  headersFromNode,
   headersFromWeb,
   headerValue,
   isJsonContentType,
@@ -68,5 +71,86 @@ describe('neutral http helpers', () => {
     expect(looksLikeJson(new Uint8Array([0xef, 0xbb, 0xbf, 0x5b, 0x5d]))).toBe(true);
     expect(looksLikeJson(bytes('a=1'))).toBe(false);
     expect(looksLikeJson(bytes('   '))).toBe(false);
+  });
+});
+
+describe('headersFromNode', () => {
+  /** Sends `head` (request line and header lines) over a raw socket; `inspect` sees Node's request. */
+  async function received<T>(head: string, inspect: (req: http.IncomingMessage) => T): Promise<T> {
+    let seen: T | undefined;
+    const server = http.createServer((req, res) => {
+      seen = inspect(req);
+      res.writeHead(204, { connection: 'close' }).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.end(`${head}\r\n\r\n`));
+        socket.on('error', reject);
+        socket.on('close', () => resolve());
+        socket.resume();
+      });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    return seen as T;
+  }
+
+  const request = (...lines: string[]) =>
+    ['GET / HTTP/1.1', 'Host: a.example', ...lines, 'Connection: close'].join('\r\n');
+
+  it('answers the built `headers` when every field arrived once and is unchanged', async () => {
+    const same = await received(
+      request('Authorization: AURA x', 'X-Aura-Nonce: n1'),
+      (req) => headersFromNode(req) === req.headers,
+    );
+    expect(same).toBe(true);
+  });
+
+  it('answers every value of a repeated field, as headersDistinct does', async () => {
+    const headers = await received(
+      request('Authorization: AURA a', 'authorization: AURA b', 'X-Aura-Nonce: n1'),
+      (req) => headersFromNode(req),
+    );
+    expect(headers.authorization).toEqual(['AURA a', 'AURA b']);
+    expect(headers.host).toEqual(['a.example']);
+  });
+
+  it('answers the received values when a field was rewritten, added or removed after parsing', async () => {
+    const rewritten = await received(request('X-Aura-Nonce: n1'), (req) => {
+      req.headers.host = 'b.example';
+      return headersFromNode(req);
+    });
+    expect(rewritten.host).toEqual(['a.example']);
+
+    const added = await received(request('X-Aura-Nonce: n1'), (req) => {
+      req.headers['x-aura-extra'] = 'added';
+      return headersFromNode(req);
+    });
+    expect(added['x-aura-extra']).toBeUndefined();
+
+    const removed = await received(request('X-Aura-Nonce: n1'), (req) => {
+      delete req.headers['x-aura-nonce'];
+      return headersFromNode(req);
+    });
+    expect(removed['x-aura-nonce']).toEqual(['n1']);
+  });
+
+  it('is not fooled by an identical repeat that Node folded away plus a field added to even the count', async () => {
+    const headers = await received(
+      request('Authorization: AURA same', 'Authorization: AURA same'),
+      (req) => {
+        // Node keeps one Authorization; one key added makes the key count match again.
+        req.headers['x-padding'] = 'p';
+        return headersFromNode(req);
+      },
+    );
+    expect(headers.authorization).toEqual(['AURA same', 'AURA same']);
+  });
+
+  it('uses `headers` when the request has no rawHeaders (a hand-made request)', () => {
+    const headers = { host: 'a.example' };
+    expect(headersFromNode({ headers })).toBe(headers);
   });
 });

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
   createInboundVerifier,
@@ -269,6 +270,57 @@ describe('readBodyLimited', () => {
     expect(!result.ok && result.response.status).toBe(413);
     expect(pulled).toBe(false);
     expect((await readBodyLimited(chunks('x'), 10, 'bogus')).ok).toBe(true);
+  });
+
+  it('reads a Node stream through its events: chunks joined, a paused stream resumed, strings as UTF-8', async () => {
+    const stream = new PassThrough();
+    stream.pause();
+    const read = readBodyLimited(stream, 16);
+    stream.write('ab');
+    stream.write('cd');
+    stream.end('é');
+    const result = await read;
+    expect(result.ok && new TextDecoder().decode(result.bytes)).toBe('abcdé');
+    expect(stream.listenerCount('data') + stream.listenerCount('end')).toBe(0);
+
+    const text = new PassThrough();
+    text.setEncoding('utf8');
+    const textRead = readBodyLimited(text, 16);
+    text.end('é!');
+    const textResult = await textRead;
+    expect(textResult.ok && Array.from(textResult.bytes)).toEqual([0xc3, 0xa9, 0x21]);
+  });
+
+  it('answers 413 from a Node stream at the first chunk past the limit and leaves it paused', async () => {
+    const stream = new PassThrough();
+    const read = readBodyLimited(stream, 6);
+    stream.write('xxxx');
+    stream.write('xxxx');
+    const result = await read;
+    expect(!result.ok && result.response.status).toBe(413);
+    expect(stream.isPaused()).toBe(true);
+    expect(stream.destroyed).toBe(false);
+  });
+
+  it('rejects when a Node stream fails or closes before its end, and reads an ended one as empty', async () => {
+    const failing = new PassThrough();
+    const failed = readBodyLimited(failing, 100);
+    failing.write('x');
+    failing.destroy(new Error('connection reset'));
+    await expect(failed).rejects.toThrow('connection reset');
+
+    const closing = new PassThrough();
+    const closed = readBodyLimited(closing, 100);
+    closing.write('x');
+    closing.destroy();
+    await expect(closed).rejects.toThrow(/closed before its body was complete/);
+
+    const ended = new PassThrough();
+    ended.end();
+    ended.resume();
+    await new Promise((resolve) => ended.once('end', resolve));
+    const empty = await readBodyLimited(ended, 100);
+    expect(empty.ok && empty.bytes.length).toBe(0);
   });
 
   it('leaves a Node request able to answer the 413 (the socket is not destroyed)', async () => {
