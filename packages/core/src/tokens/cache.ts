@@ -2,7 +2,13 @@ import type { MaybePromise } from '../crypto/types';
 import { AuraError } from '../errors';
 import { FAILED, isThenable, StoreGuard } from './guard';
 import { MemoryReauthStore, type ReauthDecision, type ReauthStore } from './reauth';
-import { MemoryTokenStore, type StoredToken, type TokenStore } from './store';
+import {
+  MemoryTokenStore,
+  memoryTokenAt,
+  NOT_HERE,
+  type StoredToken,
+  type TokenStore,
+} from './store';
 
 /** Refresh ahead inside the last min(5 min, 25 % of the lifetime). */
 const REFRESH_WINDOW_MAX_MS = 5 * 60_000;
@@ -109,6 +115,15 @@ export class TokenCache {
    * an exchange, a token to replace) answers a promise.
    */
   get(): MaybePromise<StoredToken> {
+    // The in-memory store read at the cache's own clock reading: one clock read, no guard (it
+    // neither throws nor waits). Any other store through `#get`, its deadline and its fallback.
+    const now = Date.now();
+    const here = memoryTokenAt(this.#o.store, this.#o.key, now);
+    if (here !== NOT_HERE) {
+      const first = this.#round(this.#held(here), now);
+      if (!isThenable(first) && first !== undefined) return first;
+      return this.#getAfter(first);
+    }
     const held = this.#get();
     const first = isThenable(held) ? held.then((token) => this.#round(token)) : this.#round(held);
     if (!isThenable(first) && first !== undefined) return first;
@@ -134,8 +149,7 @@ export class TokenCache {
    * `undefined` once what was held has been dropped or replaced, to look again. Synchronous
    * while the token is usable and the store counts its uses synchronously.
    */
-  #round(held: StoredToken | undefined): MaybePromise<StoredToken | undefined> {
-    const now = Date.now();
+  #round(held: StoredToken | undefined, now = Date.now()): MaybePromise<StoredToken | undefined> {
     if (held === undefined || now >= usableUntil(held)) return this.#replace(held);
     const { maxUses } = held;
     if (maxUses === undefined) return this.#serve(held, now);

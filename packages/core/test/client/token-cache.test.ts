@@ -337,6 +337,22 @@ describe('the warm path behind the token guard (ensureAuraToken)', () => {
     expect(server.seen('/auth/exchange')).toHaveLength(1);
   });
 
+  it('asks a MemoryTokenStore subclass with its own get through it, still at once', async () => {
+    class Counting extends MemoryTokenStore {
+      gets = 0;
+      override get(key: string) {
+        this.gets += 1;
+        return super.get(key);
+      }
+    }
+    const tokenStore = new Counting();
+    const client = clientFor(server, { tokenStore });
+    expect(await ensureAuraToken(client)).toBeUndefined();
+    const before = tokenStore.gets;
+    expect(ensureAuraToken(client)).toBeUndefined();
+    expect(tokenStore.gets).toBe(before + 1);
+  });
+
   it('asks a client whose getAccessToken was replaced through it', async () => {
     class Offline extends AuraClient {
       override async getAccessToken(): Promise<string> {
