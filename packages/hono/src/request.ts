@@ -8,9 +8,11 @@ import {
   type AuraEnv as AuraEnvRecord,
   auraConfigFromEnv,
   bodyTooLarge,
+  headersFromNode,
   headersFromWeb,
   type NeutralRequest,
   type NeutralResponse,
+  type NodeHeaderSource,
   rawBodyUnavailable,
   readBodyLimited,
   resolveAuraClient,
@@ -63,14 +65,13 @@ export function clientResolver(options: AuraClientSourceOptions): (c: Context) =
 /**
  * Method, raw target and headers. On Node (`@hono/node-server`), the incoming request's own: a
  * Web `Headers` joins a repeated `Authorization` into one value and the URL parser rewrites the
- * path, while the verifier must see both exactly as they arrived.
+ * path, while the verifier must see both exactly as they arrived (`headersFromNode`: Node's
+ * parsed headers when they hold exactly the received fields, else `headersDistinct`).
  */
 export function neutralRequest(c: Context): NeutralRequest {
-  const incoming = (c.env as { incoming?: Partial<NeutralRequest> & { headersDistinct?: object } })
-    ?.incoming;
-  if (typeof incoming?.headersDistinct === 'object') {
-    const { method, url, headersDistinct } = incoming;
-    return { method, url, headers: headersDistinct as NeutralRequest['headers'] };
+  const incoming = nodeIncoming(c);
+  if (incoming !== undefined) {
+    return { method: incoming.method, url: incoming.url, headers: headersFromNode(incoming) };
   }
   const { pathname, search } = new URL(c.req.url);
   return {
@@ -95,9 +96,10 @@ type BodyRead =
 type WholeBodyRead = { ok: true; bytes: Uint8Array } | { ok: false; response: NeutralResponse };
 
 /** What is read here of Node's `IncomingMessage` (`c.env.incoming` on `@hono/node-server`). */
-interface NodeIncoming {
+interface NodeIncoming extends NodeHeaderSource {
+  method?: string;
+  url?: string;
   httpVersionMajor?: number;
-  headers: Record<string, string | string[] | undefined>;
 }
 
 function nodeIncoming(c: Context): NodeIncoming | undefined {
