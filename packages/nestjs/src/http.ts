@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import {
   bodyTooLarge,
+  headersFromNode,
   type NeutralRequest,
   type NeutralResponse,
   readBodyLimited,
@@ -48,9 +49,9 @@ export async function bodyBytes(req: AuraRequest, limit: number) {
 
 export function neutralRequest(req: AuraRequest): NeutralRequest {
   const raw = nodeRequest(req);
-  // `headersDistinct` keeps a repeated Authorization or Host, which `headers` folds away; the
-  // verifier refuses those. The original URL is the path that was signed.
-  return { method: raw.method, url: raw.originalUrl ?? raw.url, headers: raw.headersDistinct };
+  // Every field as received: `headers` alone folds a repeated Authorization or Host away, and
+  // the verifier refuses those. The original URL is the path that was signed.
+  return { method: raw.method, url: raw.originalUrl ?? raw.url, headers: headersFromNode(raw) };
 }
 
 /**
