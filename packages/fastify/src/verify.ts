@@ -5,7 +5,7 @@
  * checks it in `preParsing`, straight from the stream, so an unverified body never reaches a
  * parser. Without the plugin, the bytes `fastify-raw-body` kept (`request.rawBody`) will do.
  */
-import { PassThrough } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   AuraError,
   createInboundVerifier,
@@ -104,8 +104,11 @@ function readAndVerify(verifier: InboundVerifier): preParsingAsyncHookHandler {
     }
     (request as Checked)[VERIFIED] = result;
     // Fastify's own parser still runs, on the verified bytes, for any schema or hook after us.
-    const replay = new PassThrough();
-    replay.end(body);
+    // A Readable holding them, ended: a PassThrough would also build a writable side and pass
+    // the bytes through a transform, for nothing, on every request.
+    const replay = new Readable({ read() {} });
+    if (body !== undefined) replay.push(body);
+    replay.push(null);
     return replay;
   };
 }
