@@ -8,6 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { signRequest } from '@aura/core';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { validator } from 'hono/validator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyAuraSignature } from '../src/index';
@@ -146,6 +147,21 @@ describe('verifyAuraSignature on @hono/node-server', () => {
     expect(answer.status).toBe(200);
     const fields = { event: 'upload.completed', id: '42' };
     expect(await answer.json()).toEqual({ parsed: fields, valid: fields });
+  });
+
+  it("behind Hono's bodyLimit(), which opens the body stream before the verifier runs", async () => {
+    const app = new Hono();
+    app.use('*', bodyLimit({ maxSize: 1024 }));
+    app.post('/hooks/aura', verifyAuraSignature({ secrets }), async (c) =>
+      c.json({ got: await c.req.json() }),
+    );
+    const url = await serve(app);
+    const call = await sign(`${url}/hooks/aura`, PAYLOAD);
+    const answer = await fetch(call.url, { ...call, signal: AbortSignal.timeout(DEADLINE_MS) });
+    expect([answer.status, await answer.json()]).toEqual([
+      200,
+      { got: { event: 'upload.completed', id: 42 } },
+    ]);
   });
 
   it('verifies a signed GET, which has no body to read', async () => {
