@@ -296,8 +296,9 @@ export function runCaptureConformance(options: CaptureConformanceOptions): void 
         };
         expect(event.request.body).toEqual(masked);
         expect(event.response.body).toEqual(masked);
+        // Whole values (a bare "2454" could be part of a port, an id or a duration).
         expect(JSON.stringify(event)).not.toMatch(
-          /Marguerite|Oyelaran|1961|9999 0000|Wattle|Bellingen|2454|5544|2211|0400|Oluwaseun|Brightwater|Zebedee|1999-09-09|Q12345|778899/,
+          /Marguerite|Oyelaran|1961-04-23|19610423|9999 0000|Wattle|Bellingen|"2454"|PID-5544|MRN-2211|0400 111 222|Oluwaseun|Brightwater|Zebedee|1999-09-09|Q12345|MRN-778899/,
         );
       },
     );
@@ -344,7 +345,8 @@ export function runCaptureConformance(options: CaptureConformanceOptions): void 
         expect(got['00080060']).toEqual({ vr: 'CS', Value: ['MR'] });
         expect(got['0020000D']).toEqual({ vr: 'UI', Value: ['1.2.826.0.1.3680043.2.1125.1'] });
         expect(JSON.stringify(event)).not.toMatch(
-          /Hartigan|Rosalind|90210|19500101|Ironbark|4455|Quill|Elsewhere|STUDY-ID-77|private-vendor|free text/,
+          // Whole values (a bare "4455" could be part of a port, an id or a duration).
+          /Hartigan|Rosalind|PAT-90210|"19500101"|Ironbark|ACC-4455|Quill|Elsewhere|STUDY-ID-77|private-vendor|free text/,
         );
       },
     );
