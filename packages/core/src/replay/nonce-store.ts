@@ -256,8 +256,11 @@ export class MemoryNonceStore implements NonceStore {
   readonly #maxBytes: number;
   readonly #maxPerApp: number | undefined;
   readonly #now: () => number;
-  readonly #seed1 = randomSeed();
-  readonly #seed2 = randomSeed();
+  // Drawn on the first claim, not in the constructor: Workers (workerd) refuse random values at
+  // a module's global scope, which is where a Worker creates its store.
+  #seed1 = 0;
+  #seed2 = 0;
+  #seeded = false;
   readonly #segmentBits: number;
   /** Slots each segment may grow to: its equal share of the budget. */
   readonly #segmentCapacity: number;
@@ -306,6 +309,11 @@ export class MemoryNonceStore implements NonceStore {
     // A clock answering NaN would make every entry look expired: every replay would pass.
     if (typeof now !== 'number' || !Number.isFinite(now)) {
       throw new AuraError('configuration', 'the nonce store clock (now) did not answer a number');
+    }
+    if (!this.#seeded) {
+      this.#seed1 = randomSeed();
+      this.#seed2 = randomSeed();
+      this.#seeded = true;
     }
     fingerprint(appId, nonce, this.#seed1, this.#seed2);
     const hi = fpHi;
