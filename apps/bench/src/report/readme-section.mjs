@@ -19,7 +19,7 @@ export function writeReadmeSection(latest, md) {
         .join(' → ')
     : `${latest.machine.loadBefore?.join(' ')} → ${latest.machine.loadAfter?.join(' ')}`;
   const body = [
-    `Run of ${latest.date.slice(0, 16).replace('T', ' ')} UTC on ${latest.machine.cpus} shared CPUs (load averages over the run: ${load}; other jobs were running), server pinned to CPU 0 and autocannon to CPU 1: ${latest.machine.pinned ? 'yes' : 'no'}.`,
+    `Run of ${latest.date.slice(0, 16).replace('T', ' ')} UTC on ${latest.machine.cpus} shared CPUs (1-, 5- and 15-minute load averages at the start and the end: ${load}; the bench's own server and load generator make about 2), server pinned to CPU 0 and autocannon to CPU 1: ${latest.machine.pinned ? 'yes' : 'no'}.`,
     '',
     '![Throughput ratio to the bare app, per framework](results/ratios.svg)',
     '',

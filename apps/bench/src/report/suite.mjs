@@ -299,14 +299,14 @@ export function markdown(latest) {
     lines.push(
       `**Capture under outage** (Express, metadata, ${o.requests} requests of 1 KiB to each server, in ${o.chunks ?? 1} interleaved chunks):`,
       '',
-      '| collector | req/s | server CPU µs/request | p50 ms | p99 ms | peak RSS growth MiB | captured | sent | dropped | queued at the end |',
-      '|---|---|---|---|---|---|---|---|---|---|',
+      '| collector | req/s | server CPU µs/request | p50 ms | p99 ms | RSS after warm-up MiB | peak RSS MiB | heap at the end MiB | captured | sent | dropped | queued at the end |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...[...up, o.down].map(
         (m) =>
-          `| ${m.name} | ${Math.round(m.rps)} | ${m.cpu_us === undefined ? '–' : Math.round(m.cpu_us)} | ${f1(m.p50_ms)} | ${f1(m.p99_ms)} | ${f2(m.rssGrowthMiB)} | ${m.stats.captured} | ${m.stats.sent} | ${m.stats.dropped} | ${m.stats.queued} |`,
+          `| ${m.name} | ${Math.round(m.rps)} | ${m.cpu_us === undefined ? '–' : Math.round(m.cpu_us)} | ${f1(m.p50_ms)} | ${f1(m.p99_ms)} | ${f2(m.rssBeforeMiB)} | ${f2(m.peakRssMiB)} | ${f2(m.heapAfterMiB)} | ${m.stats.captured} | ${m.stats.sent} | ${m.stats.dropped} | ${m.stats.queued} |`,
       ),
       '',
-      `p99 down / up: **${f2(o.p99Ratio)}** (goal ≤ 1.10: ${o.goals.p99Within10pct ? 'met' : 'missed'}); memory beyond the up run: **${f2(o.extraRssMiB)} MiB** against a queue budget of ${o.queueBudgetMiB} MiB (${o.goals.memoryWithinBudget ? 'met' : 'missed'}).`,
+      `p99 down / up: **${f2(o.p99Ratio)}** (goal ≤ 1.10: ${o.goals.p99Within10pct ? 'met' : 'missed'}); memory beyond the up run: peak RSS **${f2(o.extraRssMiB)} MiB**${o.extraHeapMiB === undefined ? '' : `, heap at the end **${f2(o.extraHeapMiB)} MiB**`}, against a queue budget of ${o.queueBudgetMiB} MiB (${o.goals.memoryWithinBudget ? 'met' : 'missed'}).`,
       '',
     );
   }
