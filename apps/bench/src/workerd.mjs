@@ -5,9 +5,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { median } from './harness.mjs';
+import { bundleWorker } from './machine.mjs';
 
 const quick = process.env.AURA_BENCH_QUICK === '1';
 // --quick: one short round (a smoke, not figures).
@@ -39,18 +39,7 @@ export default {
 `,
   );
   const outfile = path.join(dir, 'worker.mjs');
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    target: 'es2022',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    nodePaths: [path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'node_modules')],
-    logLevel: 'silent',
-  });
+  await bundleWorker(entry, outfile);
   const mf = new Miniflare({
     modules: true,
     scriptPath: outfile,

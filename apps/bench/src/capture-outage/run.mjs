@@ -7,10 +7,11 @@
 // getrusage, read after the load; heap after a collection); server CPU per request from
 // process.cpuUsage. Goals: p99 down within 10 % of up; memory growth beyond the up run bounded
 // by the capture queue budget (maxQueueBytes, 16 MiB by default). Prints one JSON line.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { startSandbox } from '@aura/sandbox';
+import { hasTaskset, pinned } from '../machine.mjs';
 import { lineChannel } from '../probe.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -21,17 +22,6 @@ const WARMUP = quick ? 100 : 2_000;
 const CONNECTIONS = 16;
 const QUEUE_BUDGET = 16 * 1024 * 1024;
 const MiB = 2 ** 20;
-
-const hasTaskset = (() => {
-  try {
-    execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const pinned = (cpu, args) =>
-  hasTaskset ? ['taskset', ['-c', String(cpu), ...args]] : [args[0], args.slice(1)];
 
 async function closedPort() {
   const probe = createServer();

@@ -7,10 +7,11 @@
 // `*_redis` variants (Express). Around each load the server's own CPU time is read
 // (process.cpuUsage, through its stdin), giving server CPU µs per request beside requests/s.
 // Prints one JSON line.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { startSandbox } from '@aura/sandbox';
 import { median } from '../harness.mjs';
+import { hasTaskset, pinned } from '../machine.mjs';
 import { lineChannel } from '../probe.mjs';
 import { startRedis } from './redis.mjs';
 
@@ -46,17 +47,6 @@ const LOADS = {
   upload_redis: { variant: 'upload_redis', kind: 'upload', pair: 'bare_get', redis: true },
 };
 const REDIS_FRAMEWORKS = new Set(['express']);
-
-const hasTaskset = (() => {
-  try {
-    execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const pinned = (cpu, args) =>
-  hasTaskset ? ['taskset', ['-c', String(cpu), ...args]] : [args[0], args.slice(1)];
 
 const sandbox = await startSandbox({
   rateLimits: { exchange: 1_000_000_000, config: 1_000_000_000, lifecycle: 1_000_000_000 },

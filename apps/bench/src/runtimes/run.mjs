@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { median } from '../harness.mjs';
+import { bundleWorker } from '../machine.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const benchRoot = path.join(here, '..', '..');
@@ -71,8 +72,7 @@ async function startProcess(name, cmd, args) {
 /** app.mjs bundled as a Worker with the workerd conditions (the web build), run by Miniflare's
  * workerd; requests go through dispatchFetch, over HTTP to workerd. */
 async function startWorkerd() {
-  const [{ build }, { Miniflare }, miniflarePackage] = await Promise.all([
-    import('esbuild'),
+  const [{ Miniflare }, miniflarePackage] = await Promise.all([
     import('miniflare'),
     import('miniflare/package.json', { with: { type: 'json' } }),
   ]);
@@ -85,18 +85,7 @@ async function startWorkerd() {
       `export { app as default } from ${JSON.stringify(path.join(here, 'app.mjs'))};\n`,
     );
     const outfile = path.join(dir, 'worker.mjs');
-    await build({
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      format: 'esm',
-      target: 'es2022',
-      platform: 'neutral',
-      conditions: ['workerd', 'worker', 'browser'],
-      mainFields: ['module', 'main'],
-      nodePaths: [path.join(benchRoot, 'node_modules')],
-      logLevel: 'silent',
-    });
+    await bundleWorker(entry, outfile);
     mf = new Miniflare({
       modules: true,
       scriptPath: outfile,
