@@ -81,11 +81,13 @@ export {
   headerValue,
   isJsonContentType,
   jsonResponse,
+  nodeBodyLength,
   parseJson,
 } from './server/http';
 export type { InboundResult, InboundVerifier, InboundVerifierOptions } from './server/inbound';
 export {
   bodyTooLarge,
+  bytesWithinLimit,
   createInboundVerifier,
   DEFAULT_MAX_BODY_BYTES,
   rawBodyUnavailable,

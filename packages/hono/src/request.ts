@@ -8,11 +8,13 @@ import {
   type AuraEnv as AuraEnvRecord,
   auraConfigFromEnv,
   bodyTooLarge,
+  bytesWithinLimit,
   headersFromNode,
   headersFromWeb,
   type NeutralRequest,
   type NeutralResponse,
   type NodeHeaderSource,
+  nodeBodyLength,
   rawBodyUnavailable,
   readBodyLimited,
   resolveAuraClient,
@@ -111,21 +113,6 @@ function nodeIncoming(c: Context): NodeIncoming | undefined {
 }
 
 /**
- * The body's length when Node's HTTP/1 parser delimits it by its declared length: a
- * `Content-Length` of plain digits and no `Transfer-Encoding` means exactly that many bytes
- * (bytes past it are the next request on the connection; fewer never end the body), and neither
- * header means no body (`null`). Anything else (chunked, HTTP/2's frames) is `undefined`: only
- * reading the stream tells its size.
- */
-function delimitedLength(incoming: NodeIncoming): number | null | undefined {
-  if (incoming.httpVersionMajor !== 1) return undefined;
-  const { 'content-length': declared, 'transfer-encoding': chunked } = incoming.headers;
-  if (chunked !== undefined) return undefined;
-  if (declared === undefined) return null;
-  return typeof declared === 'string' && /^\d+$/.test(declared) ? Number(declared) : undefined;
-}
-
-/**
  * The raw body bytes, at most `limit` of them (413 past it, without buffering more), left where
  * the handler's `await c.req.json()` (or `text()`, `parseBody()`, a validator) reads these same
  * bytes. Bytes an earlier middleware read with `c.req.arrayBuffer()` are used as they are; a body
@@ -142,12 +129,13 @@ export async function readRawBody(c: Context, limit: number): Promise<BodyRead> 
   // reader; its type says otherwise.
   const cache = c.req.bodyCache as { arrayBuffer?: ArrayBuffer | Promise<ArrayBuffer> };
   const { raw } = c.req;
-  if (cache.arrayBuffer !== undefined) return withinLimit(await cache.arrayBuffer, limit);
+  if (cache.arrayBuffer !== undefined)
+    return bytesWithinLimit(new Uint8Array(await cache.arrayBuffer), limit);
   if (raw.bodyUsed || Object.keys(cache).length > 0) {
     return { ok: false, response: rawBodyUnavailable(RAW_BODY_FIX) };
   }
   const incoming = nodeIncoming(c);
-  const length = incoming === undefined ? undefined : delimitedLength(incoming);
+  const length = incoming === undefined ? undefined : nodeBodyLength(incoming);
   if (length === null) return { ok: true, bytes: undefined };
   if (length !== undefined) {
     if (length > limit) return { ok: false, response: bodyTooLarge(limit) };
@@ -157,12 +145,6 @@ export async function readRawBody(c: Context, limit: number): Promise<BodyRead> 
   const read = await readBodyLimited(raw.body, limit, c.req.header('content-length'));
   if (read.ok) c.req.raw = new Request(raw, { body: read.bytes });
   return read;
-}
-
-/** Bytes already read whole (their length was checked first): past the limit all the same, 413. */
-function withinLimit(buffer: ArrayBuffer, limit: number): WholeBodyRead {
-  const bytes = new Uint8Array(buffer);
-  return bytes.length > limit ? { ok: false, response: bodyTooLarge(limit) } : { ok: true, bytes };
 }
 
 const utf8 = new TextDecoder();
@@ -236,7 +218,7 @@ class VerifiedBodyCache {
 /** Reads the body with `c.req.arrayBuffer()`, which Hono caches, then offers its other forms. */
 async function readIntoBodyCache(c: Context, limit: number): Promise<WholeBodyRead> {
   const buffer = c.req.arrayBuffer();
-  const read = withinLimit(await buffer, limit);
+  const read = bytesWithinLimit(new Uint8Array(await buffer), limit);
   if (read.ok) c.req.bodyCache = new VerifiedBodyCache(buffer, read.bytes, c.req) as never;
   return read;
 }
@@ -244,7 +226,7 @@ async function readIntoBodyCache(c: Context, limit: number): Promise<WholeBodyRe
 /** Hono 4.0 and 4.1: the body read whole, then put back as the request's body. */
 async function readBack(c: Context, limit: number): Promise<WholeBodyRead> {
   const { raw } = c.req;
-  const read = withinLimit(await raw.arrayBuffer(), limit);
+  const read = bytesWithinLimit(new Uint8Array(await raw.arrayBuffer()), limit);
   if (read.ok) c.req.raw = new Request(raw, { body: read.bytes });
   return read;
 }

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import {
-  bodyTooLarge,
+  bytesWithinLimit,
   headersFromNode,
   type NeutralRequest,
   type NeutralResponse,
@@ -38,10 +38,7 @@ export function nodeRequest(req: AuraRequest): IncomingMessage & { originalUrl?:
  */
 export async function bodyBytes(req: AuraRequest, limit: number) {
   const kept = req.rawBody;
-  if (kept instanceof Uint8Array) {
-    if (kept.length > limit) return { ok: false as const, response: bodyTooLarge(limit) };
-    return { ok: true as const, bytes: kept };
-  }
+  if (kept instanceof Uint8Array) return bytesWithinLimit(kept, limit);
   const raw = nodeRequest(req);
   if (raw.readableEnded) return undefined;
   return readBodyLimited(raw, limit, raw.headers['content-length']);

@@ -105,6 +105,30 @@ function sameAsReceived(
   return at === rawHeaders.length;
 }
 
+/** A `Content-Length` value as a number of bytes, when it is plain digits; else `undefined`. */
+export function declaredLength(value: string | string[] | undefined): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  return /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/**
+ * The body's length when Node's HTTP/1 parser delimits it by its declared length: a
+ * `Content-Length` of plain digits and no `Transfer-Encoding` means exactly that many bytes
+ * (bytes past it are the next request on the connection; fewer never end the body), and neither
+ * header means no body (`null`). Anything else (chunked, HTTP/2's frames) is `undefined`: only
+ * reading the stream tells its size.
+ */
+export function nodeBodyLength(
+  req: Pick<NodeHeaderSource, 'headers'> & { httpVersionMajor?: number },
+): number | null | undefined {
+  if (req.httpVersionMajor !== 1) return undefined;
+  const { 'content-length': declared, 'transfer-encoding': chunked } = req.headers;
+  if (chunked !== undefined) return undefined;
+  if (declared === undefined) return null;
+  return declaredLength(declared);
+}
+
 /** The first value of a header (names compared case-insensitively). */
 export function headerValue(headers: NeutralRequest['headers'], name: string): string | undefined {
   const wanted = name.toLowerCase();

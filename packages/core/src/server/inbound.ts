@@ -7,6 +7,7 @@ import { AuraError } from '../errors';
 import type { NonceStore } from '../replay/nonce-store';
 import { type VerifyOptions, verifyRequest } from '../signing/verify';
 import {
+  declaredLength,
   errorResponse,
   headerValue,
   isJsonContentType,
@@ -205,11 +206,15 @@ export function createInboundVerifier(options: InboundVerifierOptions): InboundV
   };
 }
 
-function declaredTooLong(declaredLength: string | undefined, limit: number): boolean {
-  if (declaredLength === undefined) return false;
-  const text = declaredLength.trim();
+function declaredTooLong(declared: string | undefined, limit: number): boolean {
   // A length that is not plain digits is left to the stream: its real size is what counts.
-  return /^\d+$/.test(text) && Number(text) > limit;
+  const length = declaredLength(declared);
+  return length !== undefined && length > limit;
+}
+
+/** Bytes already read whole (a framework kept them): 413 `body_too_large` past the limit. */
+export function bytesWithinLimit(bytes: Uint8Array, limit: number): LimitedRead {
+  return bytes.length > limit ? { ok: false, response: bodyTooLarge(limit) } : { ok: true, bytes };
 }
 
 /** What a Node `Readable` offers for reading in flowing mode, described structurally. */
@@ -255,8 +260,10 @@ export function readBodyLimited(
   return readIterable(source, limit);
 }
 
+const utf8Encoder = new TextEncoder();
+
 function chunkBytes(chunk: Uint8Array | string): Uint8Array {
-  return typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+  return typeof chunk === 'string' ? utf8Encoder.encode(chunk) : chunk;
 }
 
 function joined(chunks: Uint8Array[], total: number): Uint8Array {

@@ -2,12 +2,14 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
+  bytesWithinLimit,
   errorResponse,
   headersFromNode,
   headersFromWeb,
   headerValue,
   isJsonContentType,
   jsonResponse,
+  nodeBodyLength,
   parseJson,
 } from '../../src/index';
 import { looksLikeJson } from '../../src/server/http';
@@ -152,5 +154,41 @@ describe('headersFromNode', () => {
   it('uses `headers` when the request has no rawHeaders (a hand-made request)', () => {
     const headers = { host: 'a.example' };
     expect(headersFromNode({ headers })).toBe(headers);
+  });
+});
+
+describe('nodeBodyLength', () => {
+  const h1 = (headers: Record<string, string>) => ({ httpVersionMajor: 1, headers });
+
+  it('is the declared length when Node delimits the body by it', () => {
+    expect(nodeBodyLength(h1({ 'content-length': '1024' }))).toBe(1024);
+    expect(nodeBodyLength(h1({ 'content-length': '0' }))).toBe(0);
+  });
+
+  it('is null without Content-Length or Transfer-Encoding: no body', () => {
+    expect(nodeBodyLength(h1({}))).toBeNull();
+  });
+
+  it('is unknown for chunked bodies, lengths that are not plain digits, and HTTP/2', () => {
+    expect(nodeBodyLength(h1({ 'content-length': '10', 'transfer-encoding': 'chunked' }))).toBe(
+      undefined,
+    );
+    expect(nodeBodyLength(h1({ 'content-length': '1e3' }))).toBeUndefined();
+    expect(nodeBodyLength(h1({ 'content-length': '-1' }))).toBeUndefined();
+    expect(
+      nodeBodyLength({ httpVersionMajor: 2, headers: { 'content-length': '10' } }),
+    ).toBeUndefined();
+  });
+});
+
+describe('bytesWithinLimit', () => {
+  it('passes bytes up to the limit and answers 413 body_too_large past it', () => {
+    expect(bytesWithinLimit(bytes('abcd'), 4)).toEqual({ ok: true, bytes: bytes('abcd') });
+    const refused = bytesWithinLimit(bytes('abcde'), 4);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) {
+      expect(refused.response.status).toBe(413);
+      expect(refused.response.body).toMatchObject({ error: { code: 'body_too_large' } });
+    }
   });
 });
