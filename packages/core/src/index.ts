@@ -6,6 +6,8 @@ export {
   MAX_TOKEN_TTL,
 } from './aura-api';
 export type {
+  AdapterCaptureControls,
+  AdapterCaptureOptions,
   CaptureControls,
   CaptureEnd,
   CaptureEvent,
@@ -32,6 +34,7 @@ export {
   DEFAULT_SENSITIVE_HEADERS as CAPTURE_SENSITIVE_HEADERS,
   DICOM_PHI_TAGS,
   REDACTED as CAPTURE_REDACTED,
+  withCaptureControls,
 } from './capture/index';
 export { normalizeBaseUrl } from './client/base-url';
 export { AuraClient, DEFAULT_REAUTH_BUDGET } from './client/client';

@@ -73,6 +73,7 @@ describe('@aura/core public API', () => {
         "signRequestWith",
         "verifyRequest",
         "verifyRequestWith",
+        "withCaptureControls",
       ]
     `);
   });

@@ -4,23 +4,19 @@
  * including those a later guard or the signature verifier refuses.
  */
 import {
-  type CaptureControls,
-  type CaptureOptions,
-  type CaptureProject,
-  type CaptureRetryOptions,
+  type AdapterCaptureControls,
+  type AdapterCaptureOptions,
   captureNodeHttp,
   createCaptureRecorder,
+  withCaptureControls,
 } from '@aura/core';
 import type { Request, RequestHandler } from 'express';
 
-export interface AuraCaptureOptions extends CaptureOptions<Request>, CaptureRetryOptions {
-  /** The application's user for the event, e.g. `(req) => req.user?.id`. */
-  user?: (req: Request) => { id: string } | string | undefined;
-}
+/** `auraCapture()`'s options; `user` names the application's user, e.g. `(req) => req.user?.id`. */
+export type AuraCaptureOptions = AdapterCaptureOptions<Request>;
 
 /** The middleware, which also carries the capture's controls. */
-export type AuraCapture = RequestHandler &
-  CaptureControls & { ready(): Promise<CaptureProject | undefined> };
+export type AuraCapture = RequestHandler & AdapterCaptureControls;
 
 /** `req.baseUrl + req.route.path`: the template of the route that answered, or `null`. */
 function routeTemplate(req: Request): string | null {
@@ -53,10 +49,5 @@ export function auraCapture(options: AuraCaptureOptions = {}): AuraCapture {
     });
     next();
   };
-  return Object.assign(middleware, {
-    flush: recorder.flush,
-    shutdown: recorder.shutdown,
-    stats: recorder.stats,
-    ready: recorder.ready,
-  });
+  return withCaptureControls(middleware, recorder);
 }

@@ -5,24 +5,20 @@
  * signature verifier refuses; the app's `onClose` delivers what is queued.
  */
 import {
-  type CaptureControls,
-  type CaptureOptions,
-  type CaptureProject,
-  type CaptureRetryOptions,
+  type AdapterCaptureControls,
+  type AdapterCaptureOptions,
   captureNodeHttp,
   createCaptureRecorder,
+  withCaptureControls,
 } from '@aura/core';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
-export interface AuraCaptureOptions extends CaptureOptions<FastifyRequest>, CaptureRetryOptions {
-  /** The application's user for the event, e.g. `(request) => request.user?.id`. */
-  user?: (request: FastifyRequest) => { id: string } | string | undefined;
-}
+/** `auraCapture()`'s options; `user` names the application's user, e.g. `(request) => request.user?.id`. */
+export type AuraCaptureOptions = AdapterCaptureOptions<FastifyRequest>;
 
 /** The plugin (`await app.register(capture)`), which also carries the capture's controls. */
-export type AuraCapture = FastifyPluginAsync &
-  CaptureControls & { ready(): Promise<CaptureProject | undefined> };
+export type AuraCapture = FastifyPluginAsync & AdapterCaptureControls;
 
 /**
  * Captures every request and response (redacted before queueing) and sends them in batches,
@@ -52,10 +48,8 @@ export function auraCapture(options: AuraCaptureOptions = {}): AuraCapture {
       await recorder.shutdown();
     });
   };
-  return Object.assign(fp(plugin, { name: '@aura/fastify/capture', fastify: '5.x' }), {
-    flush: recorder.flush,
-    shutdown: recorder.shutdown,
-    stats: recorder.stats,
-    ready: recorder.ready,
-  });
+  return withCaptureControls(
+    fp(plugin, { name: '@aura/fastify/capture', fastify: '5.x' }),
+    recorder,
+  );
 }

@@ -13,25 +13,21 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  type CaptureControls,
+  type AdapterCaptureControls,
+  type AdapterCaptureOptions,
   type CaptureHandle,
-  type CaptureOptions,
-  type CaptureProject,
-  type CaptureRetryOptions,
   captureNodeHttp,
   createCaptureRecorder,
   headersFromWeb,
+  withCaptureControls,
 } from '@aura/core';
 import type { Context, MiddlewareHandler } from 'hono';
 
-export interface AuraCaptureOptions extends CaptureOptions<Context>, CaptureRetryOptions {
-  /** The application's user for the event, e.g. `(c) => c.get('user')?.id`. */
-  user?: (c: Context) => { id: string } | string | undefined;
-}
+/** `auraCapture()`'s options; `user` names the application's user, e.g. `(c) => c.get('user')?.id`. */
+export type AuraCaptureOptions = AdapterCaptureOptions<Context>;
 
 /** The middleware, which also carries the capture's controls. */
-export type AuraCapture = MiddlewareHandler &
-  CaptureControls & { ready(): Promise<CaptureProject | undefined> };
+export type AuraCapture = MiddlewareHandler & AdapterCaptureControls;
 
 /** The template of the route that answered (`c.req.routePath` once the handlers ran), or `null`. */
 function routeTemplate(c: Context): string | null {
@@ -105,12 +101,7 @@ export function auraCapture(options: AuraCaptureOptions = {}): AuraCapture {
       user: safe(() => userOf(c)),
     }));
   };
-  return Object.assign(middleware, {
-    flush: recorder.flush,
-    shutdown: recorder.shutdown,
-    stats: recorder.stats,
-    ready: recorder.ready,
-  });
+  return withCaptureControls(middleware, recorder);
 }
 
 function safe<T>(read: () => T): T | undefined {

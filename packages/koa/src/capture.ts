@@ -4,23 +4,19 @@
  * those a later guard or the signature verifier refuses.
  */
 import {
-  type CaptureControls,
-  type CaptureOptions,
-  type CaptureProject,
-  type CaptureRetryOptions,
+  type AdapterCaptureControls,
+  type AdapterCaptureOptions,
   captureNodeHttp,
   createCaptureRecorder,
+  withCaptureControls,
 } from '@aura/core';
 import type { Context, Middleware } from 'koa';
 
-export interface AuraCaptureOptions extends CaptureOptions<Context>, CaptureRetryOptions {
-  /** The application's user for the event, e.g. `(ctx) => ctx.state.user?.id`. */
-  user?: (ctx: Context) => { id: string } | string | undefined;
-}
+/** `auraCapture()`'s options; `user` names the application's user, e.g. `(ctx) => ctx.state.user?.id`. */
+export type AuraCaptureOptions = AdapterCaptureOptions<Context>;
 
 /** The middleware, which also carries the capture's controls. */
-export type AuraCapture = Middleware &
-  CaptureControls & { ready(): Promise<CaptureProject | undefined> };
+export type AuraCapture = Middleware & AdapterCaptureControls;
 
 /** The template `@koa/router` matched (`ctx._matchedRoute`, prefix included), or `null`. */
 function routeTemplate(ctx: Context): string | null {
@@ -52,10 +48,5 @@ export function auraCapture(options: AuraCaptureOptions = {}): AuraCapture {
     });
     await next();
   };
-  return Object.assign(middleware, {
-    flush: recorder.flush,
-    shutdown: recorder.shutdown,
-    stats: recorder.stats,
-    ready: recorder.ready,
-  });
+  return withCaptureControls(middleware, recorder);
 }

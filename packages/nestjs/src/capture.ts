@@ -14,12 +14,11 @@
  */
 import type { ServerResponse } from 'node:http';
 import {
-  type CaptureControls,
-  type CaptureOptions,
-  type CaptureProject,
-  type CaptureRetryOptions,
+  type AdapterCaptureControls,
+  type AdapterCaptureOptions,
   captureNodeHttp,
   createCaptureRecorder,
+  withCaptureControls,
 } from '@aura/core';
 import {
   type DynamicModule,
@@ -35,18 +34,15 @@ import { type AuraRequest, nodeRequest } from './http';
 /** The injection token of the module's capture (`@Inject(AURA_CAPTURE) capture: AuraCapture`). */
 export const AURA_CAPTURE = Symbol.for('@aura/nestjs.capture');
 
-export interface AuraCaptureOptions extends CaptureOptions<AuraRequest>, CaptureRetryOptions {
-  /** The application's user for the event, e.g. `(req) => req.user?.id`. */
-  user?: (req: AuraRequest) => { id: string } | string | undefined;
-}
+/** `auraCapture()`'s options; `user` names the application's user, e.g. `(req) => req.user?.id`. */
+export type AuraCaptureOptions = AdapterCaptureOptions<AuraRequest>;
 
 /**
  * Express-style middleware (`app.use(capture)` also works on the Express platform), carrying
  * the capture's controls, and the Fastify hook the module installs on that platform.
  */
 export type AuraCapture = ((req: AuraRequest, res: ServerResponse, next: () => void) => void) &
-  CaptureControls & {
-    ready(): Promise<CaptureProject | undefined>;
+  AdapterCaptureControls & {
     /** Starts recording from Fastify's `onRequest` (the module calls it). */
     fastifyRequest(request: AuraRequest, reply: { raw: ServerResponse }): void;
   };
@@ -91,16 +87,14 @@ export function auraCapture(options: AuraCaptureOptions = {}): AuraCapture {
     start(req, res);
     next();
   };
-  const { flush, shutdown, stats, ready } = recorder;
-  return Object.assign(middleware, {
-    flush,
-    shutdown,
-    stats,
-    ready,
-    fastifyRequest: (request: AuraRequest, reply: { raw: ServerResponse }) => {
-      start(request, reply.raw);
-    },
-  });
+  return withCaptureControls(
+    Object.assign(middleware, {
+      fastifyRequest: (request: AuraRequest, reply: { raw: ServerResponse }) => {
+        start(request, reply.raw);
+      },
+    }),
+    recorder,
+  );
 }
 
 interface FastifyLike {

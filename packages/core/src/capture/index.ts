@@ -1,3 +1,8 @@
+export {
+  type AdapterCaptureControls,
+  type AdapterCaptureOptions,
+  withCaptureControls,
+} from './adapter';
 export { BodyTee, keepableContentType } from './body';
 export { gzip, retryAfterMs } from './delivery';
 export { captureNodeHttp, type NodeCaptureContext } from './node-http';
