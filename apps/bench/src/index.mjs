@@ -2,10 +2,11 @@
 // results/core.json and printed, then the per-framework half (report/suite.mjs). Each part runs in its own process (Node 20 and Node 24 for
 // signing), so that one part's heap and JIT state never colour another's. The machine may be
 // shared: figures are ratios taken within interleaved rounds, and the load average is recorded.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
+import { runJsonChild } from './machine.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 
@@ -36,34 +37,11 @@ const timings = {};
 async function run(command, args, extraEnv = {}) {
   const start = performance.now();
   try {
-    return await runChild(command, args, extraEnv);
+    return await runJsonChild(command, args, { cwd: path.join(here, '..'), env: extraEnv });
   } finally {
     const name = path.basename(args.at(-1), '.mjs');
     timings[name] = (timings[name] ?? 0) + (performance.now() - start) / 1000;
   }
-}
-
-function runChild(command, args, extraEnv = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: path.join(here, '..'),
-      env: { ...process.env, ...extraEnv },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`${path.basename(args.at(-1))} exited with ${code}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').at(-1)));
-      } catch (error) {
-        reject(new Error(`${args.at(-1)} printed no JSON: ${out.slice(-500)}`, { cause: error }));
-      }
-    });
-  });
 }
 
 /** Node 24's binary, from npm's `node` package, or undefined if it cannot be had. */

@@ -1,15 +1,7 @@
-// The per-framework half of `pnpm bench`: runs the adapter loads (Node 20, and Node 24 when
-// given), Hono on Bun, Deno and workerd, the cold-start herd and capture under outage, each in
-// its own child process, then writes results/latest.json (the core figures folded in from the
-// core part, or results/core.json), results/latest.md (the tables) and the SVG charts the README
-// embeds. With --quick or --only it writes nothing and prints the tables.
-//
-// `node src/report/suite.mjs [--quick] [--only express,koa] [--from <dir>]`: --from assembles
-// the files from a directory of already-run parts' JSON (adapters-node20.json, …) instead.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
+import { runJsonChild } from '../machine.mjs';
 import { barChart } from './charts.mjs';
 import { writeReadmeSection } from './readme-section.mjs';
 
@@ -44,30 +36,11 @@ const timings = {};
 async function runPart(command, args, env = {}) {
   const start = performance.now();
   try {
-    return await runPartChild(command, args, env);
+    return await runJsonChild(command, args, { cwd: root, env });
   } finally {
     const name = `${path.basename(path.dirname(args.at(-1)))}/${path.basename(args.at(-1), '.mjs')}`;
     timings[name] = (timings[name] ?? 0) + (performance.now() - start) / 1000;
   }
-}
-
-function runPartChild(command, args, env = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`${args.join(' ')} exited with ${code}`));
-      resolve(JSON.parse(out.trim().split('\n').at(-1)));
-    });
-  });
 }
 
 /** Runs every part; `node24` is the path of a Node 24 binary or undefined. */
